@@ -26,9 +26,11 @@ export function controlDbPath(url: string = process.env.DATABASE_URL ?? DEFAULT_
   return path.resolve(file);
 }
 
-interface ControlDbHandle {
+export interface ControlDbHandle {
   client: ControlDb;
+  /** The database file. */
   path: string;
+  /** What the migrator did when this process opened the database. */
   migrations: MigrationReport;
 }
 
@@ -47,7 +49,15 @@ function registry(): Registry {
   return r;
 }
 
-function open(url: string | undefined, migrationsDir: string | undefined): ControlDbHandle {
+export interface ControlDbOptions {
+  /** A `file:` URL; defaults to DATABASE_URL, then `file:./data/control.db`. */
+  url?: string;
+  /** Defaults to prisma/migrations under the working directory. */
+  migrationsDir?: string;
+}
+
+/** The migrated control database of this process, with where it lives. */
+export function openControlDb({ url, migrationsDir }: ControlDbOptions = {}): ControlDbHandle {
   const file = controlDbPath(url);
   const reg = registry();
   const existing = reg.handles.get(file);
@@ -60,22 +70,9 @@ function open(url: string | undefined, migrationsDir: string | undefined): Contr
   return handle;
 }
 
-export interface ControlDbOptions {
-  /** A `file:` URL; defaults to DATABASE_URL, then `file:./data/control.db`. */
-  url?: string;
-  /** Defaults to prisma/migrations under the working directory. */
-  migrationsDir?: string;
-}
-
-/** The migrated control database of this process. */
+/** The migrated control database client of this process. */
 export function getControlDb(options: ControlDbOptions = {}): ControlDb {
-  return open(options.url, options.migrationsDir).client;
-}
-
-/** Where the control database lives and what the migrator did when it was opened. */
-export function controlDbInfo(options: ControlDbOptions = {}): { path: string; migrations: MigrationReport } {
-  const handle = open(options.url, options.migrationsDir);
-  return { path: handle.path, migrations: handle.migrations };
+  return openControlDb(options).client;
 }
 
 /** Disconnects and forgets a control database (tests, shutdown). */

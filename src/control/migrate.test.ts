@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeControlDb, controlDbInfo, getControlDb, type ControlDb } from "./db";
+import { closeControlDb, getControlDb, openControlDb, type ControlDb } from "./db";
 import { MIGRATIONS_TABLE, MigrationError, appliedMigrations, migrateFile, readMigrations } from "./migrate";
 
 const migrationsDir = path.resolve("prisma/migrations");
@@ -27,7 +27,7 @@ describe("control database migrations", () => {
   });
 
   it("builds a fresh database from every migration folder", () => {
-    const info = controlDbInfo({ url, migrationsDir });
+    const info = openControlDb({ url, migrationsDir });
     const names = readMigrations(migrationsDir).map((m) => m.name);
     expect(names[0]).toBe("0001_init");
     expect(info.path).toBe(file);

@@ -40,9 +40,15 @@ export class MigrationError extends Error {
   }
 }
 
-/** prisma/migrations of the project the process runs in (the CLI and `next start` run from its root). */
+/**
+ * prisma/migrations of the project the process runs in (the CLI and `next start` run from its root).
+ * Migration files are read at run time, not bundled: the turbopackIgnore comments keep Next's
+ * output tracing from pulling the whole project into the server build because of these paths.
+ */
 export function defaultMigrationsDir(): string {
-  return path.resolve(process.env.CONTROL_MIGRATIONS_DIR ?? path.join(process.cwd(), "prisma", "migrations"));
+  return path.resolve(
+    /*turbopackIgnore: true*/ process.env.CONTROL_MIGRATIONS_DIR ?? path.join(process.cwd(), "prisma", "migrations"),
+  );
 }
 
 export function checksumOf(sql: string): string {
@@ -51,9 +57,11 @@ export function checksumOf(sql: string): string {
 
 /** Reads every `<dir>/<name>/migration.sql`, sorted by name. */
 export function readMigrations(dir: string = defaultMigrationsDir()): Migration[] {
-  if (!fs.existsSync(dir)) throw new MigrationError("(none)", `migrations folder ${dir} does not exist`);
+  if (!fs.existsSync(/*turbopackIgnore: true*/ dir)) {
+    throw new MigrationError("(none)", `migrations folder ${dir} does not exist`);
+  }
   return fs
-    .readdirSync(dir, { withFileTypes: true })
+    .readdirSync(/*turbopackIgnore: true*/ dir, { withFileTypes: true })
     .filter((entry) => entry.isDirectory())
     .map((entry) => entry.name)
     .sort()

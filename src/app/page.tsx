@@ -1,0 +1,26 @@
+// Overview: the state of the backend (engine, control database) prefetched on the server.
+import { Flex, Heading, Text } from "@radix-ui/themes";
+import { connection } from "next/server";
+import { HydrateClient, prefetch, trpc } from "@/trpc/server";
+import { HealthPanel } from "./client";
+
+export default async function OverviewPage() {
+  // health is live data: render per request, never at build time
+  await connection();
+  prefetch(trpc.health.check.queryOptions());
+  return (
+    <HydrateClient>
+      <Flex direction="column" gap="4">
+        <Flex direction="column" gap="1">
+          <Heading as="h2" size="6">
+            Overview
+          </Heading>
+          <Text color="gray" size="2">
+            Whether the engine and the control database are reachable, and what this server runs.
+          </Text>
+        </Flex>
+        <HealthPanel />
+      </Flex>
+    </HydrateClient>
+  );
+}
