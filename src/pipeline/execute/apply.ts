@@ -1,0 +1,222 @@
+// Applies one bucket of a classified batch to the target tables. Two set-based paths:
+// - fast: forward months of accounts whose latest row can be shifted (SPEC §4 case II);
+// - full: new accounts, backfills, corrections and deletes (cases I, III, delete): the rows in
+//   reach of a change are rebuilt from element 0 of the existing rows, the batch's values and the
+//   record index's timestamps — one dense list per account, one slice per row.
+// Both keep `latest_summary`, the record index and the trailing-tombstone set in step.
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { execute, queryOne, quoteIdent } from "../engine/duckdb";
+import type { Layout } from "../layout";
+import { monthIndexSql, monthValueSql } from "../sql/months";
+import type { Targets } from "../targets";
+import { gridSql, liveRowSql, summaryColumnNames } from "./tables";
+
+export interface BucketResult {
+  rowsInserted: number;
+  rowsUpdated: number;
+  latestRowsWritten: number;
+  records: number;
+}
+
+export async function applyBucket(
+  conn: DuckDBConnection,
+  p: { layout: Layout; targets: Targets; work: string; bucket: number },
+): Promise<BucketResult> {
+  const fast = await applyFastPath(conn, p);
+  const full = await applyFullPath(conn, p);
+  return {
+    rowsInserted: fast.rowsInserted + full.rowsInserted,
+    rowsUpdated: fast.rowsUpdated + full.rowsUpdated,
+    latestRowsWritten: fast.latestRowsWritten + full.latestRowsWritten,
+    records: fast.records + full.records,
+  };
+}
+
+function rowSelect(layout: Layout, src: string, baseTs: string, arrays: string[]): string {
+  const cols = [
+    `${src}.acct`,
+    monthValueSql(layout.monthKind, `${src}.mi`, layout.monthType),
+    baseTs,
+    ...layout.scalars.map((_, i) => `${src}.s${i}`),
+  ];
+  if (layout.deleteFlag && !layout.deleteFlag.isScalar) cols.push(`${src}.dflag`);
+  cols.push(...arrays);
+  return cols.join(", ");
+}
+
+async function applyFastPath(
+  conn: DuckDBConnection,
+  p: { layout: Layout; targets: Targets; work: string; bucket: number },
+): Promise<BucketResult> {
+  const { layout, targets } = p;
+  const L = layout.maxHistoryLength;
+  const acctCol = quoteIdent(layout.accountColumn);
+  const n = await queryOne(conn, `SELECT count(*) AS n FROM ${p.work} WHERE bucket = ${p.bucket} AND fast`);
+  const records = Number(n?.n ?? 0);
+  if (records === 0) return { rowsInserted: 0, rowsUpdated: 0, latestRowsWritten: 0, records: 0 };
+  const lists = layout.rolling.map((_, i) => `list(v${i}) AS vals${i}`).join(", ");
+  await execute(
+    conn,
+    `CREATE OR REPLACE TEMP TABLE __sp_fl AS
+     SELECT acct, list(mi) AS mis, list(ts) AS tss, ${lists} FROM ${p.work} WHERE bucket = ${p.bucket} AND fast GROUP BY acct`,
+  );
+  // idx lists the batch's records for months mi, mi-1, ..., lmi+1 (0 where a month has none);
+  // the new array is those values, then the latest row's array, cut to the history length
+  const arrays = layout.rolling.map(
+    (r, i) => `list_concat(list_select(fl.vals${i}, x.idx), l.${quoteIdent(r.column)})[1:${r.historyLength}] AS a${i}`,
+  );
+  await execute(
+    conn,
+    `CREATE OR REPLACE TEMP TABLE __sp_frows AS
+     SELECT w.*, list_max(list_select(fl.tss, x.idx)[1:${L}]) AS new_base_ts, ${arrays.join(", ")}
+     FROM ${p.work} w
+     JOIN __sp_fl fl ON fl.acct = w.acct
+     JOIN ${targets.latest} l ON l.${acctCol} = w.acct
+     CROSS JOIN LATERAL (SELECT list_transform(range(w.mi - w.lmi), lambda k: coalesce(list_position(fl.mis, w.mi - k), 0)) AS idx) x
+     WHERE w.bucket = ${p.bucket} AND w.fast`,
+  );
+  const grids = layout.grids.map((g) => gridSql(`r.a${g.rollingIndex}`, g.placeholder));
+  const select = rowSelect(layout, "r", "r.new_base_ts", [...layout.rolling.map((_, i) => `r.a${i}`), ...grids]);
+  const cols = summaryColumnNames(layout).join(", ");
+  await execute(conn, `INSERT INTO ${targets.summary} (${cols}) SELECT ${select} FROM __sp_frows r`);
+  await execute(conn, `DELETE FROM ${targets.latest} WHERE ${acctCol} IN (SELECT acct FROM __sp_fl)`);
+  await execute(
+    conn,
+    `INSERT INTO ${targets.latest} (${cols})
+     SELECT ${select} FROM __sp_frows r QUALIFY row_number() OVER (PARTITION BY r.acct ORDER BY r.mi DESC) = 1`,
+  );
+  await execute(conn, `INSERT INTO ${targets.records} SELECT acct, mi, ts, seq, tomb FROM ${p.work} WHERE bucket = ${p.bucket} AND fast`);
+  const accounts = await queryOne(conn, `SELECT count(*) AS n FROM __sp_fl`);
+  await execute(conn, "DROP TABLE IF EXISTS __sp_fl");
+  await execute(conn, "DROP TABLE IF EXISTS __sp_frows");
+  return { rowsInserted: records, rowsUpdated: 0, latestRowsWritten: Number(accounts?.n ?? 0), records };
+}
+
+async function applyFullPath(
+  conn: DuckDBConnection,
+  p: { layout: Layout; targets: Targets; work: string; bucket: number },
+): Promise<BucketResult> {
+  const { layout, targets } = p;
+  const L = layout.maxHistoryLength;
+  const acctCol = quoteIdent(layout.accountColumn);
+  const sMi = (alias: string) => monthIndexSql(layout.monthKind, `${alias}.${quoteIdent(layout.monthColumn)}`);
+  const changes = `SELECT * FROM ${p.work} WHERE bucket = ${p.bucket} AND NOT fast AND kase <> 'stale'`;
+  await execute(
+    conn,
+    `CREATE OR REPLACE TEMP TABLE __sp_fa AS
+     SELECT acct, min(mi) AS lo, max(mi) + ${L - 1} AS hi FROM (${changes}) GROUP BY acct`,
+  );
+  const fa = await queryOne(conn, `SELECT count(*) AS n FROM __sp_fa`);
+  const records = Number((await queryOne(conn, `SELECT count(*) AS n FROM (${changes})`))?.n ?? 0);
+  if (Number(fa?.n ?? 0) === 0) {
+    await execute(conn, "DROP TABLE IF EXISTS __sp_fa");
+    return { rowsInserted: 0, rowsUpdated: 0, latestRowsWritten: 0, records };
+  }
+  // the record index first: timestamps below are read from it, batch included
+  await execute(
+    conn,
+    `DELETE FROM ${targets.records} r USING (${changes}) w WHERE r.acct = w.acct AND r.mi = w.mi`,
+  );
+  await execute(conn, `INSERT INTO ${targets.records} SELECT acct, mi, ts, seq, tomb FROM (${changes})`);
+
+  // existing rows in reach: element 0 of each array is the mapped value of that month's live record
+  const exCols = [
+    `s.${acctCol} AS acct`,
+    `${sMi("s")} AS mi`,
+    ...layout.rolling.map((r, i) => `s.${quoteIdent(r.column)}[1] AS e${i}`),
+    ...layout.scalars.map((sc, i) => `s.${quoteIdent(sc.name)} AS s${i}`),
+    layout.deleteFlag ? `s.${quoteIdent(layout.deleteFlag.column)} AS dflag` : `NULL AS dflag`,
+  ];
+  await execute(
+    conn,
+    `CREATE OR REPLACE TEMP TABLE __sp_ex AS
+     SELECT e.* FROM (SELECT ${exCols.join(", ")} FROM ${targets.summary} s WHERE s.${acctCol} IN (SELECT acct FROM __sp_fa)) e
+     JOIN __sp_fa f ON f.acct = e.acct WHERE e.mi BETWEEN f.lo - ${L - 1} AND f.hi`,
+  );
+  const pick = (batch: string, existing: string) => `CASE WHEN w.mi IS NOT NULL THEN ${batch} ELSE ${existing} END`;
+  const cellCols = [
+    `coalesce(w.acct, e.acct) AS acct`,
+    `coalesce(w.mi, e.mi) AS mi`,
+    `(e.mi IS NOT NULL OR (w.mi IS NOT NULL AND NOT w.tomb)) AS row_exists`,
+    `e.mi IS NOT NULL AS existed`,
+    ...layout.rolling.map((_, i) => `${pick(`CASE WHEN w.tomb THEN NULL ELSE w.v${i} END`, `e.e${i}`)} AS v${i}`),
+    ...layout.scalars.map((_, i) => `${pick(`w.s${i}`, `e.s${i}`)} AS s${i}`),
+    `${pick("w.dflag", "e.dflag")} AS dflag`,
+  ];
+  await execute(
+    conn,
+    `CREATE OR REPLACE TEMP TABLE __sp_cells AS
+     SELECT ${cellCols.join(", ")} FROM __sp_ex e FULL OUTER JOIN (${changes}) w ON w.acct = e.acct AND w.mi = e.mi`,
+  );
+  const valueLists = layout.rolling.map((_, i) => `list(v${i}) AS vals${i}`).join(", ");
+  await execute(
+    conn,
+    `CREATE OR REPLACE TEMP TABLE __sp_dense AS
+     WITH c AS (SELECT acct, list(mi) AS mis, ${valueLists} FROM __sp_cells GROUP BY acct),
+          t AS (SELECT r.acct, list(r.mi) AS tmis, list(r.ts) AS tss FROM ${targets.records} r
+                JOIN __sp_fa f ON f.acct = r.acct WHERE r.mi BETWEEN f.lo - ${L - 1} AND f.hi GROUP BY r.acct),
+          j AS (SELECT f.acct, f.lo, f.hi, f.lo - ${L - 1} AS base, c.*, t.tmis, t.tss,
+                       list_transform(range(f.hi - f.lo + ${L}), lambda k: coalesce(list_position(c.mis, f.lo - ${L - 1} + k), 0)) AS idx,
+                       list_transform(range(f.hi - f.lo + ${L}), lambda k: coalesce(list_position(t.tmis, f.lo - ${L - 1} + k), 0)) AS tidx
+                FROM __sp_fa f JOIN c ON c.acct = f.acct LEFT JOIN t ON t.acct = f.acct)
+     SELECT acct, lo, hi, base, list_select(tss, tidx) AS dts, ${layout.rolling.map((_, i) => `list_select(vals${i}, idx) AS d${i}`).join(", ")}
+     FROM j`,
+  );
+  // row t's array: the dense values of months t-L+1..t, newest first
+  const arrays = layout.rolling.map(
+    (r, i) => `list_reverse(d.d${i}[c.mi - d.base + ${2 - r.historyLength} : c.mi - d.base + 1]) AS a${i}`,
+  );
+  await execute(
+    conn,
+    `CREATE OR REPLACE TEMP TABLE __sp_rows AS
+     SELECT c.*, list_max(d.dts[c.mi - d.base + ${2 - L} : c.mi - d.base + 1]) AS new_base_ts, ${arrays.join(", ")}
+     FROM __sp_cells c JOIN __sp_dense d ON d.acct = c.acct
+     WHERE c.row_exists AND c.mi BETWEEN d.lo AND d.hi`,
+  );
+  const counts = await queryOne(
+    conn,
+    `SELECT count(*) FILTER (WHERE existed) AS upd, count(*) FILTER (WHERE NOT existed) AS ins FROM __sp_rows`,
+  );
+  await execute(
+    conn,
+    `DELETE FROM ${targets.summary} s USING __sp_fa f WHERE s.${acctCol} = f.acct AND ${sMi("s")} BETWEEN f.lo AND f.hi`,
+  );
+  const grids = layout.grids.map((g) => gridSql(`r.a${g.rollingIndex}`, g.placeholder));
+  const cols = summaryColumnNames(layout).join(", ");
+  await execute(
+    conn,
+    `INSERT INTO ${targets.summary} (${cols})
+     SELECT ${rowSelect(layout, "r", "r.new_base_ts", [...layout.rolling.map((_, i) => `r.a${i}`), ...grids])} FROM __sp_rows r`,
+  );
+  // latest: each account's newest live row, wherever it is (a delete of the latest month falls back)
+  await execute(conn, `DELETE FROM ${targets.latest} WHERE ${acctCol} IN (SELECT acct FROM __sp_fa)`);
+  await execute(
+    conn,
+    `INSERT INTO ${targets.latest} (${cols})
+     SELECT ${cols} FROM ${targets.summary} s
+     WHERE s.${acctCol} IN (SELECT acct FROM __sp_fa) AND ${liveRowSql(layout, "s")}
+     QUALIFY row_number() OVER (PARTITION BY s.${acctCol} ORDER BY ${sMi("s")} DESC) = 1`,
+  );
+  const latest = await queryOne(
+    conn,
+    `SELECT count(*) AS n FROM ${targets.latest} WHERE ${acctCol} IN (SELECT acct FROM __sp_fa)`,
+  );
+  // accounts whose record index reaches past their newest live month cannot take the fast path
+  await execute(conn, `DELETE FROM ${targets.tail} WHERE acct IN (SELECT acct FROM __sp_fa)`);
+  await execute(
+    conn,
+    `INSERT INTO ${targets.tail}
+     SELECT r.acct FROM ${targets.records} r
+     LEFT JOIN (SELECT l.${acctCol} AS acct, ${sMi("l")} AS lmi FROM ${targets.latest} l
+                WHERE l.${acctCol} IN (SELECT acct FROM __sp_fa)) l ON l.acct = r.acct
+     WHERE r.acct IN (SELECT acct FROM __sp_fa)
+     GROUP BY r.acct, l.lmi HAVING max(r.mi) > coalesce(l.lmi, -1)`,
+  );
+  for (const t of ["__sp_fa", "__sp_ex", "__sp_cells", "__sp_dense", "__sp_rows"]) await execute(conn, `DROP TABLE IF EXISTS ${t}`);
+  return {
+    rowsInserted: Number(counts?.ins ?? 0),
+    rowsUpdated: Number(counts?.upd ?? 0),
+    latestRowsWritten: Number(latest?.n ?? 0),
+    records,
+  };
+}

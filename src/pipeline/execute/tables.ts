@@ -1,0 +1,56 @@
+// Creation of the summary-side tables with the columns SPEC §2 defines, in a fixed order:
+// account, month, base_ts, scalar columns, the delete flag, rolling histories, grids.
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { execute, quoteIdent } from "../engine/duckdb";
+import type { Layout } from "../layout";
+import type { Targets } from "../targets";
+
+export interface ColumnTypes {
+  scalars: string[];
+  dflag: string;
+}
+
+export function summaryColumnDefs(layout: Layout, types: ColumnTypes): string[] {
+  const defs = [
+    `${quoteIdent(layout.accountColumn)} ${layout.accountKind}`,
+    `${quoteIdent(layout.monthColumn)} ${layout.monthType}`,
+    `base_ts TIMESTAMP`,
+    ...layout.scalars.map((s, i) => `${quoteIdent(s.name)} ${types.scalars[i] ?? "VARCHAR"}`),
+  ];
+  if (layout.deleteFlag && !layout.deleteFlag.isScalar) defs.push(`${quoteIdent(layout.deleteFlag.column)} ${types.dflag}`);
+  defs.push(...layout.rolling.map((r) => `${quoteIdent(r.column)} ${r.sqlType}[]`));
+  defs.push(...layout.grids.map((g) => `${quoteIdent(g.name)} VARCHAR`));
+  return defs;
+}
+
+/** Names of the summary columns, quoted, in table order. */
+export function summaryColumnNames(layout: Layout): string[] {
+  const names = [layout.accountColumn, layout.monthColumn, "base_ts", ...layout.scalars.map((s) => s.name)];
+  if (layout.deleteFlag && !layout.deleteFlag.isScalar) names.push(layout.deleteFlag.column);
+  names.push(...layout.rolling.map((r) => r.column), ...layout.grids.map((g) => g.name));
+  return names.map(quoteIdent);
+}
+
+export async function ensureTargetTables(conn: DuckDBConnection, targets: Targets, layout: Layout, types: ColumnTypes): Promise<void> {
+  const defs = summaryColumnDefs(layout, types).join(",\n  ");
+  await execute(conn, `CREATE TABLE IF NOT EXISTS ${targets.summary} (\n  ${defs}\n)`);
+  await execute(conn, `CREATE TABLE IF NOT EXISTS ${targets.latest} (\n  ${defs}\n)`);
+  await execute(
+    conn,
+    `CREATE TABLE IF NOT EXISTS ${targets.records} (acct ${layout.accountKind} NOT NULL, mi INTEGER NOT NULL, ts TIMESTAMP NOT NULL, seq BIGINT NOT NULL, tomb BOOLEAN NOT NULL)`,
+  );
+  await execute(conn, `CREATE TABLE IF NOT EXISTS ${targets.tail} (acct ${layout.accountKind} NOT NULL)`);
+}
+
+/** The grid string of a rolling array: one character a month, the placeholder for NULL. */
+export function gridSql(arrayExpr: string, placeholder: string): string {
+  const ph = `'${placeholder.replaceAll("'", "''")}'`;
+  return `array_to_string(list_transform(${arrayExpr}, lambda x: coalesce(left(CAST(x AS VARCHAR), 1), ${ph})), '')`;
+}
+
+/** SQL: is the summary row live (its delete flag not a delete value)? */
+export function liveRowSql(layout: Layout, alias: string): string {
+  if (!layout.deleteFlag) return "TRUE";
+  const values = layout.deleteFlag.values.map((v) => `'${v.replaceAll("'", "''")}'`).join(", ");
+  return `NOT coalesce(CAST(${alias}.${quoteIdent(layout.deleteFlag.column)} AS VARCHAR) IN (${values}), FALSE)`;
+}

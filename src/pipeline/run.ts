@@ -1,0 +1,493 @@
+// The run orchestrator: claims the engine database, stages and classifies the input (one
+// transaction), then applies each bucket in its own transaction together with its checkpoint,
+// retrying transient failures, and finally advances the watermark/manifest (and swaps the tables
+// of an initial build) in one last transaction. A resume continues from the first uncommitted bucket.
+import { randomBytes } from "node:crypto";
+import os from "node:os";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { emptyCounts, type CaseCounts, type PipelineEvent, type RunMode, type RunOptions, type RunResult, type RunStatus } from "./api";
+import { checkConfigExpressions } from "./config/expr";
+import { configSchema, type PipelineConfig } from "./config/schema";
+import { execute, inTransaction, openEngine, queryOne, quoteIdent, quoteString, type Engine } from "./engine/duckdb";
+import { describeError, isPipelineError, PipelineError } from "./errors";
+import { applyBucket } from "./execute/apply";
+import { backoffDelay, isRetryable } from "./execute/retry";
+import { ensureTargetTables } from "./execute/tables";
+import { buildLayout, type Layout } from "./layout";
+import { buildPlan, classifyBatch, type Plan } from "./plan/classify";
+import { describeInput, discoverInput, globBaseDirectory, inputIsEmpty, sourceKey, type RunInput } from "./source/input";
+import { buildStage, checkRequiredColumns, ensureQuarantineTable, loadRawInput, resolveKinds } from "./source/stage";
+import { accountKindOfType, monthKindOfType } from "./sql/months";
+import {
+  committedBuckets,
+  ensureStateTables,
+  getEngineRun,
+  nextRunSeq,
+  STATE_SCHEMA,
+  stateTable,
+  tableColumns,
+  tableExists,
+} from "./state/store";
+import { buildTargets, liveTargets, stageTable, workTable, type Targets } from "./targets";
+
+/** Opens the engine of a config, with access to its source files' folder. */
+export function openEngineFor(cfg: PipelineConfig): Promise<Engine> {
+  const dirs = cfg.source.kind === "files" ? [globBaseDirectory(cfg.source.glob)] : [];
+  return openEngine({
+    database: cfg.engine.database,
+    threads: cfg.engine.threads,
+    memoryLimit: cfg.engine.memory_limit,
+    allowedDirectories: dirs,
+  });
+}
+
+// One writer per engine database in this process; other processes are kept out by DuckDB's file lock.
+const writersKey = Symbol.for("summary-pipeline.active-writers");
+function activeWriters(): Map<string, string> {
+  const g = globalThis as unknown as Record<symbol, Map<string, string> | undefined>;
+  let m = g[writersKey];
+  if (!m) {
+    m = new Map();
+    g[writersKey] = m;
+  }
+  return m;
+}
+
+/** The run currently writing an engine database in this process, if any. */
+export function activeRunOf(database: string): string | undefined {
+  return activeWriters().get(database);
+}
+
+export function newRunId(): string {
+  return randomBytes(4).toString("hex");
+}
+
+const owner = `${os.hostname()}:${process.pid}`;
+
+export async function runPipeline(opts: RunOptions): Promise<RunResult> {
+  const cfg = opts.config;
+  let engine: Engine;
+  try {
+    engine = await openEngineFor(cfg);
+  } catch (err) {
+    throw mapOpenError(err, cfg.engine.database);
+  }
+  const writers = activeWriters();
+  const holder = writers.get(engine.database);
+  if (holder) {
+    throw new PipelineError("LOCKED", `engine database ${cfg.engine.database} is held by run ${holder}, which is still running`, {
+      where: cfg.engine.database,
+    });
+  }
+  const runId = opts.resume ?? newRunId();
+  writers.set(engine.database, runId);
+  const conn = await engine.connect();
+  try {
+    await ensureStateTables(conn);
+    await markInterrupted(conn);
+    return await new RunContext(conn, opts, runId).execute();
+  } finally {
+    writers.delete(engine.database);
+    conn.closeSync();
+  }
+}
+
+function mapOpenError(err: unknown, database: string): PipelineError {
+  const msg = describeError(err);
+  if (/lock/i.test(msg)) {
+    return new PipelineError("LOCKED", `engine database ${database} is held by another process: ${msg}`, { where: database, cause: err });
+  }
+  return new PipelineError("ENGINE", `cannot open engine database ${database}: ${msg}`, { where: database, cause: err, retryable: true });
+}
+
+/** Runs left `running` by a process that is gone (this one holds the file lock) are interrupted. */
+async function markInterrupted(conn: DuckDBConnection): Promise<void> {
+  const active = new Set(activeWriters().values());
+  const list = [...active].map(quoteString).join(", ") || "''";
+  await execute(
+    conn,
+    `UPDATE ${stateTable("runs")} SET status = 'interrupted' WHERE status = 'running' AND run_id NOT IN (${list})`,
+  );
+}
+
+interface Recorded {
+  config: PipelineConfig;
+  mode: RunMode;
+  input: RunInput;
+  seq: number;
+  ingestTs: string;
+}
+
+class RunContext {
+  private readonly counts: CaseCounts = emptyCounts();
+  private readonly timings: Record<string, number> = {};
+  private readonly emit: (e: PipelineEvent) => void;
+  private readonly now: () => Date;
+  private plan: Plan | undefined;
+  private mode: RunMode;
+
+  constructor(
+    private readonly conn: DuckDBConnection,
+    private readonly opts: RunOptions,
+    private readonly runId: string,
+  ) {
+    this.emit = opts.onEvent ?? (() => undefined);
+    this.now = opts.now ?? (() => new Date());
+    this.mode = opts.mode ?? "incremental";
+  }
+
+  private async timed<T>(phase: string, fn: () => Promise<T>): Promise<T> {
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      this.timings[phase] = Math.round((this.timings[phase] ?? 0) + performance.now() - t0);
+    }
+  }
+
+  private result(status: RunStatus, error?: unknown): RunResult {
+    return {
+      runId: this.runId,
+      status,
+      mode: this.mode,
+      dryRun: this.opts.dryRun ?? false,
+      counts: { ...this.counts },
+      timings: { ...this.timings },
+      plan: this.plan,
+      ...(error !== undefined
+        ? { error: describeError(error), errorCode: isPipelineError(error) ? error.code : "ENGINE" }
+        : {}),
+    };
+  }
+
+  async execute(): Promise<RunResult> {
+    const t0 = performance.now();
+    let recorded: Recorded;
+    if (this.opts.resume) {
+      recorded = await this.loadForResume();
+    } else {
+      recorded = await this.startNew();
+      if (inputIsEmpty(recorded.input)) {
+        // re-running an ingested batch changes nothing, and says so
+        this.emit({ type: "log", runId: this.runId, level: "info", message: `nothing new to ingest (${describeInput(recorded.input)})` });
+        if (!this.opts.dryRun) await this.setStatus("succeeded", null);
+        this.timings.total = Math.round(performance.now() - t0);
+        return this.result("succeeded");
+      }
+      if (this.opts.dryRun) return await this.dryRun(recorded);
+    }
+    this.emit({ type: "run", runId: this.runId, status: "running", mode: this.mode, resumed: !!this.opts.resume });
+    try {
+      const layout = await this.prepare(recorded);
+      await this.executeBuckets(recorded, layout);
+      if (this.opts.signal?.aborted) {
+        await this.setStatus("cancelled", null);
+        return this.result("cancelled");
+      }
+      await this.timed("finalize", () => this.finalize(recorded));
+      this.timings.total = Math.round(performance.now() - t0);
+      this.emit({ type: "log", runId: this.runId, level: "info", message: "run succeeded" });
+      return this.result("succeeded");
+    } catch (err) {
+      this.timings.total = Math.round(performance.now() - t0);
+      await this.setStatus("failed", describeError(err)).catch(() => undefined);
+      this.emit({ type: "log", runId: this.runId, level: "error", message: describeError(err) });
+      return this.result("failed", err);
+    }
+  }
+
+  private async summaryIsEmpty(cfg: PipelineConfig): Promise<boolean> {
+    if (!(await tableExists(this.conn, "main", cfg.tables.summary))) return true;
+    const r = await queryOne(this.conn, `SELECT count(*) AS n FROM (SELECT 1 FROM ${quoteIdent(cfg.tables.summary)} LIMIT 1)`);
+    return Number(r?.n ?? 0) === 0;
+  }
+
+  private async startNew(): Promise<Recorded> {
+    const cfg = this.opts.config;
+    if (this.mode === "incremental" && (await this.summaryIsEmpty(cfg))) this.mode = "initial";
+    const input = await this.timed("discover", () => discoverInput(this.conn, cfg, this.mode === "initial"));
+    const seq = await nextRunSeq(this.conn);
+    const ingestTs = this.now().toISOString().replace("T", " ").replace("Z", "");
+    const rec: Recorded = { config: cfg, mode: this.mode, input, seq, ingestTs };
+    if (!this.opts.dryRun) {
+      await execute(
+        this.conn,
+        `INSERT INTO ${stateTable("runs")} (run_id, seq, status, mode, config_json, config_version, input_json, owner, ingest_ts, created_at)
+         VALUES ($1, $2, 'running', $3, $4, $5, $6, $7, CAST($8 AS TIMESTAMP), CAST($9 AS TIMESTAMP))`,
+        [this.runId, seq, this.mode, JSON.stringify(cfg), this.opts.configVersion ?? null, JSON.stringify(input), owner, ingestTs, ingestTs],
+      );
+    }
+    return rec;
+  }
+
+  private async loadForResume(): Promise<Recorded> {
+    const run = await getEngineRun(this.conn, this.runId);
+    if (!run) throw new PipelineError("RUN_STATE", `no run ${this.runId} in this engine database`, { where: this.runId });
+    if (run.status === "succeeded") throw new PipelineError("RUN_STATE", `run ${this.runId} already succeeded; nothing to resume`, { where: this.runId });
+    if (!run.inputJson) throw new PipelineError("RUN_STATE", `run ${this.runId} recorded no input; start a new run`, { where: this.runId });
+    const config = configSchema.parse(JSON.parse(run.configJson));
+    this.mode = run.mode === "initial" ? "initial" : "incremental";
+    await execute(this.conn, `UPDATE ${stateTable("runs")} SET status = 'running', owner = $2, error = NULL WHERE run_id = $1`, [this.runId, owner]);
+    this.emit({ type: "log", runId: this.runId, level: "info", message: `resuming run ${this.runId}` });
+    return {
+      config,
+      mode: this.mode,
+      input: JSON.parse(run.inputJson) as RunInput,
+      seq: run.seq,
+      ingestTs: run.ingestTs ?? this.now().toISOString(),
+    };
+  }
+
+  private targetsOf(rec: Recorded): Targets {
+    return rec.mode === "initial" ? buildTargets(rec.config, this.runId) : liveTargets(rec.config);
+  }
+
+  /** Stages and classifies the input unless a committed work table already exists (resume). */
+  private async prepare(rec: Recorded): Promise<Layout> {
+    const run = await getEngineRun(this.conn, this.runId);
+    if (run?.layoutJson && (await tableExists(this.conn, STATE_SCHEMA, `work_${this.runId}`))) {
+      const planJson = run.planJson;
+      if (planJson) this.plan = JSON.parse(planJson) as Plan;
+      this.addPlanCounts();
+      return JSON.parse(run.layoutJson) as Layout;
+    }
+    return await inTransaction(this.conn, async () => {
+      const { layout, plan } = await this.stageAndClassify(rec);
+      this.plan = plan;
+      this.addPlanCounts();
+      await execute(
+        this.conn,
+        `UPDATE ${stateTable("runs")} SET layout_json = $2, plan_json = $3, n_buckets = $4 WHERE run_id = $1`,
+        [this.runId, JSON.stringify(layout), JSON.stringify(plan), plan.buckets.count],
+      );
+      return layout;
+    });
+  }
+
+  private addPlanCounts(): void {
+    if (!this.plan) return;
+    Object.assign(this.counts, this.plan.counts);
+  }
+
+  private async dryRun(rec: Recorded): Promise<RunResult> {
+    await this.conn.run("BEGIN TRANSACTION");
+    try {
+      const { plan } = await this.stageAndClassify(rec);
+      this.plan = plan;
+      this.addPlanCounts();
+    } catch (err) {
+      await this.conn.run("ROLLBACK").catch(() => undefined);
+      return this.result("failed", err);
+    }
+    await this.conn.run("ROLLBACK");
+    return this.result("succeeded");
+  }
+
+  private async stageAndClassify(rec: Recorded): Promise<{ layout: Layout; plan: Plan }> {
+    const cfg = rec.config;
+    const targets = this.targetsOf(rec);
+    const raw = `__sp_raw_${this.runId}`;
+    const work = workTable(this.runId);
+    const stage = stageTable(this.runId);
+    const sourceName = rec.input.kind === "table" ? rec.input.table : cfg.source.kind === "files" ? cfg.source.glob : "source";
+    const columns = await this.timed("read", () => loadRawInput(this.conn, cfg, rec.input, raw));
+    checkRequiredColumns(cfg, columns, sourceName);
+    // the existing summary fixes the kinds of keys and months
+    const existing = rec.mode === "incremental" ? await existingKinds(this.conn, cfg) : null;
+    const kinds = await resolveKinds(this.conn, cfg, raw, columns, existing);
+    const exprs = await checkConfigExpressions(this.conn, cfg, columns.map((c) => c.name));
+    const layout = buildLayout(cfg, kinds, exprs);
+    await ensureQuarantineTable(this.conn, cfg.tables.quarantine);
+    if (rec.mode === "initial") await dropBuildTables(this.conn, targets);
+    const staged = await this.timed("stage", () =>
+      buildStage(this.conn, {
+        cfg,
+        layout,
+        rawTable: raw,
+        stageTable: stage,
+        quarantineTable: cfg.tables.quarantine,
+        runId: this.runId,
+        ingestTs: rec.ingestTs,
+        now: this.now(),
+        hasFileColumn: rec.input.kind === "files",
+        sourceName,
+      }),
+    );
+    const stageCols = await tableColumns(this.conn, STATE_SCHEMA, `stage_${this.runId}`);
+    const typeOf = (n: string) => stageCols.find((c) => c.name === n)?.type ?? "VARCHAR";
+    await ensureTargetTables(this.conn, targets, layout, {
+      scalars: layout.scalars.map((_, i) => normaliseType(typeOf(`s${i}`))),
+      dflag: normaliseType(typeOf("dflag")),
+    });
+    const cls = await this.timed("classify", () =>
+      classifyBatch(this.conn, { cfg, layout, targets, stage, work, runSeq: rec.seq }),
+    );
+    const plan = await buildPlan(this.conn, {
+      runId: this.runId,
+      mode: rec.mode,
+      input: describeInput(rec.input),
+      work,
+      layout,
+      bucketCount: cls.bucketCount,
+      read: staged.read,
+      quarantined: staged.quarantined,
+      duplicates: cls.duplicates,
+      equalTimestampConflicts: cls.equalTimestampConflicts,
+    });
+    await execute(this.conn, `DROP TABLE IF EXISTS ${stage}`);
+    await execute(this.conn, `DROP TABLE IF EXISTS ${quoteIdent(raw)}`);
+    return { layout, plan };
+  }
+
+  private async executeBuckets(rec: Recorded, layout: Layout): Promise<void> {
+    const plan = this.plan;
+    if (!plan) throw new Error("no plan");
+    const targets = this.targetsOf(rec);
+    const work = workTable(this.runId);
+    const done = await committedBuckets(this.conn, this.runId);
+    const buckets = plan.buckets.rows.map((b) => b.bucket);
+    const total = buckets.length;
+    let finished = buckets.filter((b) => done.has(b)).length;
+    let rows = 0;
+    const started = performance.now();
+    let executedHere = 0;
+    const res = rec.config.resilience;
+    const sleep = this.opts.hooks?.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    const random = this.opts.hooks?.random ?? Math.random;
+    this.progress("execute", finished, total, rows, null);
+    for (const bucket of buckets) {
+      if (done.has(bucket)) continue;
+      if (this.opts.signal?.aborted) return;
+      for (let attempt = 0; ; attempt++) {
+        const t0 = performance.now();
+        try {
+          const r = await this.timed("execute", () =>
+            inTransaction(this.conn, async () => {
+              const out = await applyBucket(this.conn, { layout, targets, work, bucket });
+              await this.opts.hooks?.beforeBucketCommit?.(bucket, attempt);
+              await execute(
+                this.conn,
+                `INSERT INTO ${stateTable("checkpoints")} VALUES ($1, $2, $3, $4, now())`,
+                [this.runId, bucket, out.rowsInserted + out.rowsUpdated, JSON.stringify(out)],
+              );
+              return out;
+            }),
+          );
+          this.counts.rowsInserted += r.rowsInserted;
+          this.counts.rowsUpdated += r.rowsUpdated;
+          this.counts.latestRowsWritten += r.latestRowsWritten;
+          rows += r.rowsInserted + r.rowsUpdated;
+          this.emit({
+            type: "bucket",
+            runId: this.runId,
+            bucket,
+            attempt,
+            status: "succeeded",
+            rows: r.rowsInserted + r.rowsUpdated,
+            durationMs: Math.round(performance.now() - t0),
+            counts: { rowsInserted: r.rowsInserted, rowsUpdated: r.rowsUpdated, latestRowsWritten: r.latestRowsWritten },
+          });
+          break;
+        } catch (err) {
+          const retryable = isRetryable(err) && attempt < res.retry_count;
+          this.emit({
+            type: "bucket",
+            runId: this.runId,
+            bucket,
+            attempt,
+            status: "failed",
+            rows: 0,
+            durationMs: Math.round(performance.now() - t0),
+            counts: {},
+            error: describeError(err),
+            retryable,
+          });
+          if (!retryable) throw err;
+          await sleep(backoffDelay({ retryCount: res.retry_count, baseMs: res.backoff_base_ms, maxMs: res.backoff_max_ms }, attempt, random));
+        }
+      }
+      finished++;
+      executedHere++;
+      const per = (performance.now() - started) / executedHere;
+      this.progress("execute", finished, total, rows, Math.round(per * (total - finished)));
+    }
+  }
+
+  private progress(phase: string, done: number, total: number, rows: number, etaMs: number | null): void {
+    this.emit({ type: "progress", runId: this.runId, phase, bucketsDone: done, bucketsTotal: total, rows, etaMs });
+  }
+
+  private async finalize(rec: Recorded): Promise<void> {
+    const cfg = rec.config;
+    const work = workTable(this.runId);
+    await inTransaction(this.conn, async () => {
+      if (rec.mode === "initial") {
+        const b = buildTargets(cfg, this.runId);
+        const live = liveTargets(cfg);
+        await execute(this.conn, `DROP TABLE IF EXISTS ${live.summary}`);
+        await execute(this.conn, `DROP TABLE IF EXISTS ${live.latest}`);
+        await execute(this.conn, `DROP TABLE IF EXISTS ${live.records}`);
+        await execute(this.conn, `DROP TABLE IF EXISTS ${live.tail}`);
+        await execute(this.conn, `ALTER TABLE ${b.summary} RENAME TO ${quoteIdent(live.names.summary)}`);
+        await execute(this.conn, `ALTER TABLE ${b.latest} RENAME TO ${quoteIdent(live.names.latest)}`);
+        await execute(this.conn, `ALTER TABLE ${b.records} RENAME TO ${quoteIdent(live.names.records)}`);
+        await execute(this.conn, `ALTER TABLE ${b.tail} RENAME TO ${quoteIdent(live.names.tail)}`);
+        await execute(this.conn, `DELETE FROM ${stateTable("manifest")}`);
+      }
+      if (rec.input.kind === "table") {
+        if (rec.input.toTs !== null) {
+          await execute(
+            this.conn,
+            `INSERT OR REPLACE INTO ${stateTable("watermark")} VALUES ($1, CAST($2 AS TIMESTAMP), $3)`,
+            [sourceKey(cfg), rec.input.toTs, this.runId],
+          );
+        }
+      } else {
+        for (const f of rec.input.files) {
+          await execute(
+            this.conn,
+            `INSERT INTO ${stateTable("manifest")} VALUES ($1, $2, $3, $4, now())`,
+            [f.path, f.size, f.hash, this.runId],
+          );
+        }
+      }
+      await execute(this.conn, `DROP TABLE IF EXISTS ${work}`);
+      await execute(
+        this.conn,
+        `UPDATE ${stateTable("runs")} SET status = 'succeeded', counts_json = $2, timings_json = $3, finished_at = now(), error = NULL WHERE run_id = $1`,
+        [this.runId, JSON.stringify(this.counts), JSON.stringify(this.timings)],
+      );
+    });
+  }
+
+  private async setStatus(status: RunStatus, error: string | null): Promise<void> {
+    await execute(
+      this.conn,
+      `UPDATE ${stateTable("runs")} SET status = $2, error = $3, counts_json = $4, timings_json = $5, finished_at = now() WHERE run_id = $1`,
+      [this.runId, status, error, JSON.stringify(this.counts), JSON.stringify(this.timings)],
+    );
+  }
+}
+
+async function existingKinds(
+  conn: DuckDBConnection,
+  cfg: PipelineConfig,
+): Promise<{ accountKind: "BIGINT" | "VARCHAR"; monthKind: "date" | "yyyymm" | "yyyy-mm" } | null> {
+  if (!(await tableExists(conn, "main", cfg.tables.summary))) return null;
+  const cols = await tableColumns(conn, "main", cfg.tables.summary);
+  const a = cols.find((c) => c.name === cfg.keys.account);
+  const m = cols.find((c) => c.name === cfg.keys.month);
+  if (!a || !m) return null;
+  const accountKind = accountKindOfType(a.type);
+  const monthKind = monthKindOfType(m.type);
+  return accountKind && monthKind ? { accountKind, monthKind } : null;
+}
+
+async function dropBuildTables(conn: DuckDBConnection, t: Targets): Promise<void> {
+  for (const name of [t.summary, t.latest, t.records, t.tail]) await execute(conn, `DROP TABLE IF EXISTS ${name}`);
+}
+
+/** A NULL-typed expression column becomes VARCHAR rather than the engine's "NULL" type. */
+function normaliseType(t: string): string {
+  return t === '"NULL"' || t === "NULL" ? "VARCHAR" : t;
+}

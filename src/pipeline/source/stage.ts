@@ -1,0 +1,256 @@
+// Staging: reads a run's input once into the engine, parses keys, months and timestamps, evaluates
+// the checked expressions, and sends records that fail validation to quarantine with their reason
+// (SPEC §9). Valid records keep their input position, which breaks equal-timestamp ties.
+import path from "node:path";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import type { PipelineConfig } from "../config/schema";
+import { execute, queryOne, quoteIdent, quoteString } from "../engine/duckdb";
+import { PipelineError } from "../errors";
+import type { Layout } from "../layout";
+import { accountKindOfType, monthIndexOf, monthKindOfType, parseMonthSql, type AccountKind, type MonthKind } from "../sql/months";
+import { tableColumns } from "../state/store";
+import type { RunInput } from "./input";
+
+export const FILE_COLUMN = "__sp_file";
+
+export interface SourceColumn {
+  name: string;
+  type: string;
+}
+
+/** Reads the input into a temporary table of the connection; returns its source columns. */
+export async function loadRawInput(
+  conn: DuckDBConnection,
+  cfg: PipelineConfig,
+  input: RunInput,
+  rawTable: string,
+): Promise<SourceColumn[]> {
+  const raw = quoteIdent(rawTable);
+  let relation: string;
+  if (input.kind === "table") {
+    const ts = quoteIdent(cfg.keys.timestamp ?? "base_ts");
+    const tsExpr = `TRY_CAST(${ts} AS TIMESTAMP)`;
+    const lower = input.fromTs === null ? "TRUE" : `${tsExpr} > CAST(${quoteString(input.fromTs)} AS TIMESTAMP)`;
+    const upper =
+      input.toTs === null
+        ? "FALSE"
+        : `${tsExpr} <= CAST(${quoteString(input.toTs)} AS TIMESTAMP)` + (input.fromTs === null ? ` OR ${tsExpr} IS NULL` : "");
+    relation = `SELECT * FROM ${quoteIdent(input.table)} WHERE ${lower} AND (${upper})`;
+  } else {
+    if (input.files.length === 0) {
+      relation = "";
+    } else {
+      const list = `[${input.files.map((f) => quoteString(f.path)).join(", ")}]`;
+      relation =
+        input.format === "csv"
+          ? `SELECT * FROM read_csv(${list}, union_by_name = true, header = true, filename = ${quoteString(FILE_COLUMN)}, types = {${quoteString(cfg.keys.account)}: 'VARCHAR'})`
+          : `SELECT * FROM read_parquet(${list}, union_by_name = true, filename = ${quoteString(FILE_COLUMN)})`;
+    }
+  }
+  if (relation === "") {
+    await execute(conn, `CREATE OR REPLACE TEMP TABLE ${raw} AS SELECT NULL::VARCHAR AS ${quoteIdent(FILE_COLUMN)} WHERE FALSE`);
+  } else {
+    try {
+      await execute(conn, `CREATE OR REPLACE TEMP TABLE ${raw} AS ${relation}`);
+    } catch (err) {
+      const where = input.kind === "table" ? `table ${input.table}` : input.files.map((f) => path.basename(f.path)).join(", ");
+      throw new PipelineError("SOURCE", `cannot read the source (${where}): ${firstLine(err)}`, { where, cause: err, retryable: false });
+    }
+  }
+  const cols = await tableColumns(conn, "temp", rawTable);
+  return cols.filter((c) => c.name !== FILE_COLUMN).map((c) => ({ name: c.name, type: c.type }));
+}
+
+/** Checks that the columns the config needs exist in the source; names each missing one. */
+export function checkRequiredColumns(cfg: PipelineConfig, columns: SourceColumn[], where: string): void {
+  const have = new Set(columns.map((c) => c.name.toLowerCase()));
+  const missing: { path: string; message: string }[] = [];
+  const need = (name: string | null | undefined, p: string) => {
+    if (name && !have.has(name.toLowerCase())) missing.push({ path: p, message: `column "${name}" is not in the source (${where})` });
+  };
+  need(cfg.keys.account, "keys.account");
+  need(cfg.keys.month, "keys.month");
+  need(cfg.keys.timestamp, "keys.timestamp");
+  need(cfg.keys.delete_flag, "keys.delete_flag");
+  cfg.rolling_columns.forEach((c, i) => need(c.source_column, `rolling_columns[${i}].source_column`));
+  cfg.columns.forEach((c, i) => need(c.source_column, `columns[${i}].source_column`));
+  if (missing.length > 0) {
+    throw new PipelineError("SOURCE", `the source lacks ${missing.length} required column(s)`, { where, issues: missing });
+  }
+}
+
+/**
+ * Key and month kinds: the config's when given, else the existing summary's, else read off the
+ * source (for text keys and months, by looking at the values).
+ */
+export async function resolveKinds(
+  conn: DuckDBConnection,
+  cfg: PipelineConfig,
+  rawTable: string,
+  columns: SourceColumn[],
+  existing: { accountKind: AccountKind; monthKind: MonthKind } | null,
+): Promise<{ accountKind: AccountKind; monthKind: MonthKind }> {
+  const typeOf = (name: string) => columns.find((c) => c.name.toLowerCase() === name.toLowerCase())?.type ?? "VARCHAR";
+  let accountKind: AccountKind | null = cfg.keys.account_type ?? existing?.accountKind ?? null;
+  let monthKind: MonthKind | null = cfg.keys.month_type ?? existing?.monthKind ?? null;
+  const raw = quoteIdent(rawTable);
+  if (!accountKind) {
+    const t = typeOf(cfg.keys.account);
+    accountKind = accountKindOfType(t);
+    if (accountKind === "VARCHAR") {
+      // text keys that all look like plain integers (without leading zeros) are integer keys
+      const col = quoteIdent(cfg.keys.account);
+      const r = await queryOne(
+        conn,
+        `SELECT count(*) FILTER (WHERE ${col} IS NOT NULL) AS n,
+                count(*) FILTER (WHERE regexp_full_match(${col}, '-?[1-9][0-9]{0,17}|0')) AS ints FROM ${raw}`,
+      );
+      if (Number(r?.n ?? 0) > 0 && Number(r?.n) === Number(r?.ints)) accountKind = "BIGINT";
+    }
+    if (!accountKind) {
+      throw new PipelineError("SOURCE", `account key column "${cfg.keys.account}" has type ${t}; BIGINT or VARCHAR is needed`, {
+        where: "keys.account",
+      });
+    }
+  }
+  if (!monthKind) {
+    const t = typeOf(cfg.keys.month);
+    monthKind = monthKindOfType(t);
+    if (monthKind === "yyyy-mm") {
+      const col = quoteIdent(cfg.keys.month);
+      const r = await queryOne(
+        conn,
+        `SELECT count(*) FILTER (WHERE regexp_full_match(${col}, '\\d{4}-\\d{2}')) AS ym,
+                count(*) FILTER (WHERE TRY_CAST(${col} AS DATE) IS NOT NULL) AS d FROM ${raw}`,
+      );
+      if (Number(r?.d ?? 0) > Number(r?.ym ?? 0)) monthKind = "date";
+    }
+    if (!monthKind) {
+      throw new PipelineError("SOURCE", `month column "${cfg.keys.month}" has type ${t}; DATE, INTEGER YYYYMM or VARCHAR 'YYYY-MM' is needed`, {
+        where: "keys.month",
+      });
+    }
+  }
+  return { accountKind, monthKind };
+}
+
+export interface StageCounts {
+  read: number;
+  quarantined: number;
+}
+
+/**
+ * Builds the stage table: one row per input record with its position, parsed key, month index,
+ * timestamp, tombstone flag, mapped rolling values (v0..), scalar values (s0..), delete flag value
+ * and, for invalid records, the reason. Invalid records are copied to quarantine.
+ */
+export async function buildStage(
+  conn: DuckDBConnection,
+  p: {
+    cfg: PipelineConfig;
+    layout: Layout;
+    rawTable: string;
+    stageTable: string;
+    quarantineTable: string;
+    runId: string;
+    ingestTs: string;
+    now: Date;
+    hasFileColumn: boolean;
+    sourceName: string;
+  },
+): Promise<StageCounts> {
+  const { cfg, layout } = p;
+  const raw = quoteIdent(p.rawTable);
+  const acct = quoteIdent(cfg.keys.account);
+  const month = quoteIdent(cfg.keys.month);
+  const acctType = layout.accountKind;
+  const nowMi = monthIndexOf(p.now.getUTCFullYear(), p.now.getUTCMonth() + 1);
+  const maxMi = nowMi + cfg.validation.max_future_months;
+  const tsExpr = layout.timestampColumn
+    ? `TRY_CAST(${quoteIdent(layout.timestampColumn)} AS TIMESTAMP)`
+    : `CAST(${quoteString(p.ingestTs)} AS TIMESTAMP)`;
+  const tombExpr = layout.deleteFlag
+    ? `coalesce(CAST(${quoteIdent(layout.deleteFlag.column)} AS VARCHAR) IN (${layout.deleteFlag.values.map(quoteString).join(", ")}), FALSE)`
+    : "FALSE";
+  const dflagExpr = layout.deleteFlag ? quoteIdent(layout.deleteFlag.column) : "NULL";
+  const inner = [
+    `rowid AS __sp_pos`,
+    p.hasFileColumn ? `${quoteIdent(FILE_COLUMN)} AS __sp_file` : `CAST(NULL AS VARCHAR) AS __sp_file`,
+    `TRY_CAST(${acct} AS ${acctType}) AS __sp_acct`,
+    `${acct} IS NULL AS __sp_acct_null`,
+    `${parseMonthSql(layout.monthKind, month)} AS __sp_mi`,
+    `${month} IS NULL AS __sp_month_null`,
+    `${tsExpr} AS __sp_ts`,
+    layout.timestampColumn ? `${quoteIdent(layout.timestampColumn)} IS NULL AS __sp_ts_null` : `FALSE AS __sp_ts_null`,
+    `${tombExpr} AS __sp_tomb`,
+    `${dflagExpr} AS __sp_dflag`,
+    ...layout.rolling.map((r, i) => `(${r.expr}) AS __sp_rawv${i}`),
+    ...layout.scalars.map((s, i) => `(${s.expr}) AS __sp_s${i}`),
+  ];
+  const reasons = [
+    `WHEN __sp_acct IS NULL AND __sp_acct_null THEN 'null account key'`,
+    `WHEN __sp_acct IS NULL THEN 'unparsable account key'`,
+    `WHEN __sp_mi IS NULL AND __sp_month_null THEN 'null month'`,
+    `WHEN __sp_mi IS NULL THEN 'unparsable month'`,
+    `WHEN __sp_mi > ${maxMi} THEN 'month beyond the future tolerance (${cfg.validation.max_future_months} month(s) after the current month)'`,
+    `WHEN __sp_ts IS NULL AND __sp_ts_null THEN 'null timestamp'`,
+    `WHEN __sp_ts IS NULL THEN 'unparsable timestamp'`,
+    ...layout.rolling.map(
+      (r, i) =>
+        `WHEN __sp_rawv${i} IS NOT NULL AND TRY_CAST(__sp_rawv${i} AS ${r.sqlType}) IS NULL THEN ${quoteString(
+          `rolling_columns[${i}] (${r.name}): value does not cast to ${r.dataType}: `,
+        )} || left(CAST(__sp_rawv${i} AS VARCHAR), 100)`,
+    ),
+  ];
+  const outer = [
+    `__sp_pos AS pos`,
+    `__sp_file AS file`,
+    `__sp_acct AS acct`,
+    `CAST(__sp_mi AS INTEGER) AS mi`,
+    `__sp_ts AS ts`,
+    `__sp_tomb AS tomb`,
+    `__sp_dflag AS dflag`,
+    ...layout.rolling.map((r, i) => `TRY_CAST(__sp_rawv${i} AS ${r.sqlType}) AS v${i}`),
+    ...layout.scalars.map((_, i) => `__sp_s${i} AS s${i}`),
+    `CASE ${reasons.join(" ")} END AS reason`,
+  ];
+  try {
+    await execute(
+      conn,
+      `CREATE OR REPLACE TABLE ${p.stageTable} AS SELECT ${outer.join(", ")} FROM (SELECT ${inner.join(", ")} FROM ${raw})`,
+    );
+  } catch (err) {
+    throw new PipelineError("SOURCE", `cannot evaluate the configured columns on the source: ${firstLine(err)}`, {
+      where: p.sourceName,
+      cause: err,
+    });
+  }
+  await execute(
+    conn,
+    `INSERT INTO ${quoteIdent(p.quarantineTable)}
+     SELECT ${quoteString(p.runId)}, CAST(${quoteString(p.now.toISOString())} AS TIMESTAMP),
+            coalesce(s.file, ${quoteString(p.sourceName)}), s.pos, s.reason, CAST(to_json(r) AS VARCHAR)
+     FROM ${p.stageTable} s JOIN ${raw} r ON r.rowid = s.pos
+     WHERE s.reason IS NOT NULL`,
+  );
+  const c = await queryOne(conn, `SELECT count(*) AS n, count(reason) AS q FROM ${p.stageTable}`);
+  return { read: Number(c?.n ?? 0), quarantined: Number(c?.q ?? 0) };
+}
+
+export async function ensureQuarantineTable(conn: DuckDBConnection, name: string): Promise<void> {
+  await execute(
+    conn,
+    `CREATE TABLE IF NOT EXISTS ${quoteIdent(name)} (
+      run_id VARCHAR NOT NULL,
+      quarantined_at TIMESTAMP NOT NULL,
+      source VARCHAR,
+      position BIGINT,
+      reason VARCHAR NOT NULL,
+      record VARCHAR
+    )`,
+  );
+}
+
+function firstLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split("\n")[0] ?? "";
+}
