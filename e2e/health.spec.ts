@@ -1,6 +1,13 @@
 import { expect, test } from "@playwright/test";
 
 test("the overview shows the engine and the control database as healthy", async ({ page }) => {
+  // hydration mismatches and failed requests surface as console errors
+  const consoleErrors: string[] = [];
+  page.on("console", (msg) => {
+    if (msg.type() === "error") consoleErrors.push(msg.text());
+  });
+  page.on("pageerror", (err) => consoleErrors.push(err.message));
+
   await page.goto("/");
 
   await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
@@ -20,4 +27,5 @@ test("the overview shows the engine and the control database as healthy", async 
   await expect(page.getByTestId("health-server")).toContainText(process.versions.node);
 
   await page.screenshot({ path: "e2e/screenshots/overview-health.png", fullPage: true });
+  expect(consoleErrors).toEqual([]);
 });

@@ -7,7 +7,8 @@ import { HealthPanel } from "./client";
 export default async function OverviewPage() {
   // health is live data: render per request, never at build time
   await connection();
-  prefetch(trpc.health.check.queryOptions());
+  // awaited: the panel reads it with useQuery, so the answer must be in the HTML it hydrates
+  await prefetch(trpc.health.check.queryOptions());
   return (
     <HydrateClient>
       <Flex direction="column" gap="4">

@@ -27,9 +27,13 @@ export function HydrateClient({ children }: { children: ReactNode }) {
   return <HydrationBoundary state={dehydrate(getQueryClient())}>{children}</HydrationBoundary>;
 }
 
-/** Starts a query on the server; its result (or its pending promise) is sent with the page. */
+/**
+ * Starts a query on the server and sends its result with the page. Await it when the client reads
+ * the query with useQuery (the data is then in the HTML); leave it floating (`void prefetch(…)`)
+ * to stream the result to a component that reads it with useSuspenseQuery.
+ */
 export function prefetch<TQueryFnData, TError, TData, TQueryKey extends QueryKey>(
   queryOptions: FetchQueryOptions<TQueryFnData, TError, TData, TQueryKey>,
-): void {
-  void getQueryClient().prefetchQuery(queryOptions);
+): Promise<void> {
+  return getQueryClient().prefetchQuery(queryOptions);
 }
