@@ -310,6 +310,7 @@ class RunContext {
         ingestTs: rec.ingestTs,
         now: this.now(),
         hasFileColumn: rec.input.kind === "files",
+        hasPreReason: rec.input.kind === "files" && rec.input.format === "csv",
         sourceName,
       }),
     );

@@ -139,10 +139,13 @@ export function toJsonValue(value: unknown): JsonValue {
 
 type Params = DuckDBValue[] | Record<string, DuckDBValue>;
 
-/** Runs a query and returns its rows as JSON-safe objects (use for small results only). */
+/**
+ * Runs a query and returns its rows as JSON values (use for small results only): BIGINT and
+ * HUGEINT come back as strings, dates and timestamps as ISO-like strings.
+ */
 export async function queryRows(conn: DuckDBConnection, sql: string, params?: Params): Promise<Row[]> {
   const reader = await conn.runAndReadAll(sql, params);
-  return reader.getRowObjectsJS().map((r) => toJsonValue(r) as Row);
+  return reader.getRowObjectsJson() as Row[];
 }
 
 export async function queryOne(conn: DuckDBConnection, sql: string, params?: Params): Promise<Row | undefined> {

@@ -137,7 +137,8 @@ async function applyFullPath(
   const cellCols = [
     `coalesce(w.acct, e.acct) AS acct`,
     `coalesce(w.mi, e.mi) AS mi`,
-    `(e.mi IS NOT NULL OR (w.mi IS NOT NULL AND NOT w.tomb)) AS row_exists`,
+    // a row exists once its month ever had a live record (this batch's losers included)
+    `(e.mi IS NOT NULL OR (w.mi IS NOT NULL AND (NOT w.tomb OR w.any_live))) AS row_exists`,
     `e.mi IS NOT NULL AS existed`,
     ...layout.rolling.map((_, i) => `${pick(`CASE WHEN w.tomb THEN NULL ELSE w.v${i} END`, `e.e${i}`)} AS v${i}`),
     ...layout.scalars.map((_, i) => `${pick(`w.s${i}`, `e.s${i}`)} AS s${i}`),

@@ -87,9 +87,13 @@ export async function classifyBatch(
   await execute(
     conn,
     `CREATE OR REPLACE TEMP TABLE __sp_d AS
-     SELECT acct, mi, ts, pos, CAST(${p.runSeq} AS BIGINT) * ${SEQ_RUN_SHIFT} + pos AS seq, tomb, ${payload}
-     FROM ${p.stage} WHERE reason IS NULL
-     QUALIFY row_number() OVER (PARTITION BY acct, mi ORDER BY ts DESC, pos DESC) = 1`,
+     SELECT * EXCLUDE (rn) FROM (
+       SELECT acct, mi, ts, pos, CAST(${p.runSeq} AS BIGINT) * ${SEQ_RUN_SHIFT} + pos AS seq, tomb, ${payload},
+              bool_or(NOT tomb) OVER k AS any_live,
+              row_number() OVER (k ORDER BY ts DESC, pos DESC) AS rn
+       FROM ${p.stage} WHERE reason IS NULL
+       WINDOW k AS (PARTITION BY acct, mi)
+     ) WHERE rn = 1`,
   );
   // per account: its newest live month and base_ts, and whether every record is a forward month
   // no older than the latest row's base_ts (then shifting the latest row is exact, base_ts too)
@@ -129,14 +133,14 @@ export async function classifyBatch(
        CASE
          WHEN a.fast THEN 'forward'
          WHEN v.ts IS NOT NULL AND v.ts > d.ts THEN 'stale'
-         WHEN d.tomb AND sr.acct IS NOT NULL THEN 'delete'
+         WHEN d.tomb AND (sr.acct IS NOT NULL OR d.any_live) THEN 'delete'
          WHEN d.tomb THEN 'ignored_delete'
          WHEN sa.acct IS NULL THEN 'new'
          WHEN d.mi > sa.max_mi THEN 'forward'
          ELSE 'backfill'
        END AS kase,
        sa.acct IS NULL AS new_account,
-       sr.acct IS NOT NULL AS row_exists
+       sr.acct IS NOT NULL OR d.any_live AS row_exists
      FROM __sp_d d
      JOIN __sp_acc2 a ON a.acct = d.acct
      LEFT JOIN __sp_v v ON v.acct = d.acct AND v.mi = d.mi

@@ -3,7 +3,7 @@
 // (SPEC §9). Valid records keep their input position, which breaks equal-timestamp ties.
 import path from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
-import type { PipelineConfig } from "../config/schema";
+import { sqlType, type PipelineConfig } from "../config/schema";
 import { execute, queryOne, quoteIdent, quoteString } from "../engine/duckdb";
 import { PipelineError } from "../errors";
 import type { Layout } from "../layout";
@@ -41,9 +41,14 @@ export async function loadRawInput(
       relation = "";
     } else {
       const list = `[${input.files.map((f) => quoteString(f.path)).join(", ")}]`;
+      // CSV type sniffing must not turn text keys, codes and flags into numbers
+      const text = new Set<string>([cfg.keys.account]);
+      if (cfg.keys.delete_flag) text.add(cfg.keys.delete_flag);
+      for (const c of cfg.rolling_columns) if (c.data_type === "String") text.add(c.source_column);
+      const types = [...text].map((c) => `${quoteString(c)}: 'VARCHAR'`).join(", ");
       relation =
         input.format === "csv"
-          ? `SELECT * FROM read_csv(${list}, union_by_name = true, header = true, filename = ${quoteString(FILE_COLUMN)}, types = {${quoteString(cfg.keys.account)}: 'VARCHAR'})`
+          ? `SELECT * FROM read_csv(${list}, union_by_name = true, header = true, filename = ${quoteString(FILE_COLUMN)}, types = {${types}})`
           : `SELECT * FROM read_parquet(${list}, union_by_name = true, filename = ${quoteString(FILE_COLUMN)})`;
     }
   }
@@ -57,8 +62,40 @@ export async function loadRawInput(
       throw new PipelineError("SOURCE", `cannot read the source (${where}): ${firstLine(err)}`, { where, cause: err, retryable: false });
     }
   }
-  const cols = await tableColumns(conn, "temp", rawTable);
-  return cols.filter((c) => c.name !== FILE_COLUMN).map((c) => ({ name: c.name, type: c.type }));
+  let cols = await tableColumns(conn, "temp", rawTable);
+  if (input.kind === "files" && input.format === "csv") {
+    await retypeCsvColumns(conn, cfg, raw, cols);
+    cols = await tableColumns(conn, "temp", rawTable);
+  }
+  return cols.filter((c) => c.name !== FILE_COLUMN && c.name !== PRE_REASON).map((c) => ({ name: c.name, type: c.type }));
+}
+
+export const PRE_REASON = "__sp_pre_reason";
+
+/**
+ * CSV sniffing types a column from its values: an all-empty column comes back VARCHAR, and one
+ * bad value turns a numeric column into text. Source columns of typed rolling columns are cast to
+ * their data type here; a record whose value does not cast is marked for quarantine, not dropped.
+ */
+async function retypeCsvColumns(conn: DuckDBConnection, cfg: PipelineConfig, raw: string, cols: SourceColumn[]): Promise<void> {
+  await execute(conn, `ALTER TABLE ${raw} ADD COLUMN ${quoteIdent(PRE_REASON)} VARCHAR`);
+  const wanted = new Map<string, { type: string; dataType: string; field: string }>();
+  cfg.rolling_columns.forEach((c, i) => {
+    if (c.data_type === "String") return;
+    const existing = cols.find((x) => x.name.toLowerCase() === c.source_column.toLowerCase());
+    if (!existing || existing.type !== "VARCHAR" || wanted.has(existing.name)) return;
+    wanted.set(existing.name, { type: sqlType(c.data_type), dataType: c.data_type, field: `rolling_columns[${i}].source_column` });
+  });
+  for (const [name, w] of wanted) {
+    const col = quoteIdent(name);
+    await execute(
+      conn,
+      `UPDATE ${raw} SET ${quoteIdent(PRE_REASON)} = coalesce(${quoteIdent(PRE_REASON)},
+         ${quoteString(`column ${name}: value does not cast to ${w.dataType}: `)} || left(${col}, 100))
+       WHERE ${col} IS NOT NULL AND TRY_CAST(${col} AS ${w.type}) IS NULL`,
+    );
+    await execute(conn, `ALTER TABLE ${raw} ALTER ${col} SET DATA TYPE ${w.type} USING TRY_CAST(${col} AS ${w.type})`);
+  }
 }
 
 /** Checks that the columns the config needs exist in the source; names each missing one. */
@@ -156,6 +193,8 @@ export async function buildStage(
     ingestTs: string;
     now: Date;
     hasFileColumn: boolean;
+    /** The raw table carries pre-computed quarantine reasons (CSV retyping). */
+    hasPreReason: boolean;
     sourceName: string;
   },
 ): Promise<StageCounts> {
@@ -184,10 +223,12 @@ export async function buildStage(
     layout.timestampColumn ? `${quoteIdent(layout.timestampColumn)} IS NULL AS __sp_ts_null` : `FALSE AS __sp_ts_null`,
     `${tombExpr} AS __sp_tomb`,
     `${dflagExpr} AS __sp_dflag`,
+    p.hasPreReason ? `${quoteIdent(PRE_REASON)} AS __sp_pre` : `NULL AS __sp_pre`,
     ...layout.rolling.map((r, i) => `(${r.expr}) AS __sp_rawv${i}`),
     ...layout.scalars.map((s, i) => `(${s.expr}) AS __sp_s${i}`),
   ];
   const reasons = [
+    ...(p.hasPreReason ? [`WHEN __sp_pre IS NOT NULL THEN __sp_pre`] : []),
     `WHEN __sp_acct IS NULL AND __sp_acct_null THEN 'null account key'`,
     `WHEN __sp_acct IS NULL THEN 'unparsable account key'`,
     `WHEN __sp_mi IS NULL AND __sp_month_null THEN 'null month'`,

@@ -141,10 +141,12 @@ export async function tableExists(conn: DuckDBConnection, schema: string, name: 
   return Number(r?.n ?? 0) > 0;
 }
 
+/** Columns of a table; schema "temp" means the connection's temporary tables. */
 export async function tableColumns(conn: DuckDBConnection, schema: string, name: string): Promise<{ name: string; type: string }[]> {
+  const where = schema === "temp" ? `database_name = 'temp' AND $1 = 'temp'` : `schema_name = $1 AND database_name = current_database()`;
   const rows = await queryRows(
     conn,
-    `SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = $1 AND table_name = $2 AND database_name = current_database() ORDER BY column_index`,
+    `SELECT column_name, data_type FROM duckdb_columns() WHERE ${where} AND table_name = $2 ORDER BY column_index`,
     [schema, name],
   );
   return rows.map((r) => ({ name: String(r.column_name), type: String(r.data_type) }));
