@@ -46,7 +46,17 @@ export function emptyCounts(): CaseCounts {
 }
 
 export type PipelineEvent =
-  | { type: "run"; runId: string; status: RunStatus; mode: RunMode; resumed: boolean }
+  | {
+      type: "run";
+      runId: string;
+      status: RunStatus;
+      mode: RunMode;
+      resumed: boolean;
+      dryRun: boolean;
+      input: string;
+      configVersion: string | null;
+      owner: string;
+    }
   | {
       type: "progress";
       runId: string;
@@ -68,6 +78,7 @@ export type PipelineEvent =
       error?: string;
       retryable?: boolean;
     }
+  | { type: "plan"; runId: string; plan: Plan }
   | { type: "log"; runId: string; level: "info" | "warn" | "error"; message: string };
 
 export interface RunOptions {

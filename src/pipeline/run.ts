@@ -21,7 +21,9 @@ import { accountKindOfType, monthKindOfType } from "./sql/months";
 import {
   committedBuckets,
   ensureStateTables,
+  ensureWriterTable,
   getEngineRun,
+  readWriter,
   nextRunSeq,
   STATE_SCHEMA,
   stateTable,
@@ -82,13 +84,59 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   const runId = opts.resume ?? newRunId();
   writers.set(engine.database, runId);
   const conn = await engine.connect();
+  let token: number | null = null;
   try {
     await ensureStateTables(conn);
+    await ensureWriterTable(conn);
     await markInterrupted(conn);
-    return await new RunContext(conn, opts, runId).execute();
+    token = await claimWriter(conn, runId);
+    return await new RunContext(conn, opts, runId, token).execute();
   } finally {
+    if (token !== null) await releaseWriter(conn, token).catch(() => undefined);
     writers.delete(engine.database);
     conn.closeSync();
+  }
+}
+
+/**
+ * Claims the engine database for a run (atomically: a concurrent claim on the same row fails the
+ * transaction). A claim left by a process that is gone is taken over; the token fences it out.
+ */
+async function claimWriter(conn: DuckDBConnection, runId: string): Promise<number> {
+  try {
+    return await inTransaction(conn, async () => {
+      const cur = await readWriter(conn);
+      const active = new Set(activeWriters().values());
+      if (cur.runId && cur.runId !== runId && active.has(cur.runId)) {
+        throw new PipelineError("LOCKED", `engine database is held by run ${cur.runId} (${cur.owner ?? "unknown owner"})`, {
+          where: cur.runId,
+        });
+      }
+      const token = cur.token + 1;
+      await execute(
+        conn,
+        `UPDATE ${stateTable("writer")} SET run_id = $1, token = $2, owner = $3, claimed_at = now() WHERE id = 1`,
+        [runId, token, owner],
+      );
+      return token;
+    });
+  } catch (err) {
+    if (isPipelineError(err)) throw err;
+    throw new PipelineError("LOCKED", `engine database is being claimed by another run: ${describeError(err)}`, { cause: err });
+  }
+}
+
+async function releaseWriter(conn: DuckDBConnection, token: number): Promise<void> {
+  await execute(conn, `UPDATE ${stateTable("writer")} SET run_id = NULL, owner = NULL WHERE id = 1 AND token = $1`, [token]);
+}
+
+/** Inside a transaction: fails unless this run still holds the claim it took. */
+export async function assertStillWriter(conn: DuckDBConnection, runId: string, token: number): Promise<void> {
+  const cur = await readWriter(conn);
+  if (cur.token !== token || cur.runId !== runId) {
+    throw new PipelineError("LOCKED", `run ${runId} lost the engine database to run ${cur.runId ?? "(none)"}; it stops without committing`, {
+      where: runId,
+    });
   }
 }
 
@@ -130,6 +178,7 @@ class RunContext {
     private readonly conn: DuckDBConnection,
     private readonly opts: RunOptions,
     private readonly runId: string,
+    private readonly token: number,
   ) {
     this.emit = opts.onEvent ?? (() => undefined);
     this.now = opts.now ?? (() => new Date());
@@ -165,8 +214,10 @@ class RunContext {
     let recorded: Recorded;
     if (this.opts.resume) {
       recorded = await this.loadForResume();
+      this.announce(recorded);
     } else {
       recorded = await this.startNew();
+      this.announce(recorded);
       if (inputIsEmpty(recorded.input)) {
         // re-running an ingested batch changes nothing, and says so
         this.emit({ type: "log", runId: this.runId, level: "info", message: `nothing new to ingest (${describeInput(recorded.input)})` });
@@ -176,7 +227,6 @@ class RunContext {
       }
       if (this.opts.dryRun) return await this.dryRun(recorded);
     }
-    this.emit({ type: "run", runId: this.runId, status: "running", mode: this.mode, resumed: !!this.opts.resume });
     try {
       const layout = await this.prepare(recorded);
       await this.executeBuckets(recorded, layout);
@@ -194,6 +244,20 @@ class RunContext {
       this.emit({ type: "log", runId: this.runId, level: "error", message: describeError(err) });
       return this.result("failed", err);
     }
+  }
+
+  private announce(rec: Recorded): void {
+    this.emit({
+      type: "run",
+      runId: this.runId,
+      status: "running",
+      mode: this.mode,
+      resumed: !!this.opts.resume,
+      dryRun: this.opts.dryRun ?? false,
+      input: describeInput(rec.input),
+      configVersion: this.opts.configVersion ?? null,
+      owner,
+    });
   }
 
   private async summaryIsEmpty(cfg: PipelineConfig): Promise<boolean> {
@@ -267,6 +331,7 @@ class RunContext {
   private addPlanCounts(): void {
     if (!this.plan) return;
     Object.assign(this.counts, this.plan.counts);
+    this.emit({ type: "plan", runId: this.runId, plan: this.plan });
   }
 
   private async dryRun(rec: Recorded): Promise<RunResult> {
@@ -364,6 +429,7 @@ class RunContext {
         try {
           const r = await this.timed("execute", () =>
             inTransaction(this.conn, async () => {
+              await assertStillWriter(this.conn, this.runId, this.token);
               const out = await applyBucket(this.conn, { layout, targets, work, bucket });
               await this.opts.hooks?.beforeBucketCommit?.(bucket, attempt);
               await execute(
@@ -422,6 +488,7 @@ class RunContext {
     const cfg = rec.config;
     const work = workTable(this.runId);
     await inTransaction(this.conn, async () => {
+      await assertStillWriter(this.conn, this.runId, this.token);
       if (rec.mode === "initial") {
         const b = buildTargets(cfg, this.runId);
         const live = liveTargets(cfg);

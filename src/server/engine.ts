@@ -1,7 +1,8 @@
 // The engine host of the server process: the DuckDB engine of the configured database, opened
 // once and shared by every request (openEngine keeps one instance per database file per process).
 import type { PipelineConfig } from "@/pipeline/config/schema";
-import { openEngine, type Engine } from "@/pipeline/engine/duckdb";
+import type { Engine } from "@/pipeline/engine/duckdb";
+import { openEngineFor } from "@/pipeline/run";
 import { loadPipelineConfig } from "./services/config";
 
 export interface EngineHost {
@@ -13,10 +14,6 @@ export interface EngineHost {
 /** The engine for the current config; the config file is re-read so an edit takes effect. */
 export async function getEngineHost(): Promise<EngineHost> {
   const { path: configPath, config } = loadPipelineConfig();
-  const engine = await openEngine({
-    database: config.engine.database,
-    threads: config.engine.threads,
-    memoryLimit: config.engine.memory_limit,
-  });
+  const engine = await openEngineFor(config);
   return { engine, config, configPath };
 }

@@ -36,7 +36,7 @@ export function parseConfigText(text: string, where = "config"): PipelineConfig 
 export function loadConfigFile(file: string = DEFAULT_CONFIG_PATH): PipelineConfig {
   let text: string;
   try {
-    text = fs.readFileSync(file, "utf8");
+    text = fs.readFileSync(/*turbopackIgnore: true*/ file, "utf8");
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new PipelineError("CONFIG_INVALID", `cannot read config file ${file}${code ? ` (${code})` : ""}`, { where: file });

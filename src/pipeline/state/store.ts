@@ -151,3 +151,31 @@ export async function tableColumns(conn: DuckDBConnection, schema: string, name:
   );
   return rows.map((r) => ({ name: String(r.column_name), type: String(r.data_type) }));
 }
+
+/**
+ * The writer claim: one row naming the run that may write and a fencing token that grows with
+ * every claim. Each bucket commit checks the token inside its own transaction, so a run that was
+ * paused while another took over cannot commit afterwards.
+ */
+export async function ensureWriterTable(conn: DuckDBConnection): Promise<void> {
+  await execute(
+    conn,
+    `CREATE TABLE IF NOT EXISTS ${stateTable("writer")} (id INTEGER PRIMARY KEY, run_id VARCHAR, token BIGINT NOT NULL, owner VARCHAR, claimed_at TIMESTAMP)`,
+  );
+  await execute(conn, `INSERT OR IGNORE INTO ${stateTable("writer")} VALUES (1, NULL, 0, NULL, NULL)`);
+}
+
+export interface WriterClaim {
+  runId: string | null;
+  token: number;
+  owner: string | null;
+}
+
+export async function readWriter(conn: DuckDBConnection): Promise<WriterClaim> {
+  const r = await queryOne(conn, `SELECT run_id, token, owner FROM ${stateTable("writer")} WHERE id = 1`);
+  return {
+    runId: r?.run_id === null || r?.run_id === undefined ? null : String(r.run_id),
+    token: Number(r?.token ?? 0),
+    owner: r?.owner === null || r?.owner === undefined ? null : String(r.owner),
+  };
+}

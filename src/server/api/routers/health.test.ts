@@ -55,7 +55,7 @@ describe("health.check", () => {
     const health = await check();
     expect(health.status).toBe("degraded");
     expect(health.engine.ok).toBe(false);
-    expect(!health.engine.ok && health.engine.error).toMatch(/cannot read the pipeline config/);
+    expect(!health.engine.ok && health.engine.error).toMatch(/cannot read config file/);
     expect(health.control.ok).toBe(true);
   });
 
