@@ -5,17 +5,22 @@ import superjson from "superjson";
 import { z, ZodError } from "zod";
 import { openControlDb, type ControlDbHandle } from "@/control/db";
 import { PipelineError, type ErrorIssue, type PipelineErrorCode } from "@/pipeline/errors";
+import { principalOf, type Role } from "../auth";
 import { getEngineHost, type EngineHost } from "../engine";
 
 export interface TRPCContext {
   headers: Headers;
+  role: Role;
+  /** A token was presented (a wrong one makes the caller a viewer). */
+  tokenPresented: boolean;
   /** Opened on first use, so a broken database fails the procedures that need it, not every request. */
   controlDb: () => ControlDbHandle;
   engineHost: () => Promise<EngineHost>;
 }
 
 export async function createTRPCContext(opts: { headers: Headers }): Promise<TRPCContext> {
-  return { headers: opts.headers, controlDb: () => openControlDb(), engineHost: getEngineHost };
+  const principal = principalOf(opts.headers);
+  return { headers: opts.headers, ...principal, controlDb: () => openControlDb(), engineHost: getEngineHost };
 }
 
 const t = initTRPC.context<TRPCContext>().create({
@@ -61,3 +66,19 @@ const pipelineErrors = t.middleware(async ({ next }) => {
 export const createCallerFactory = t.createCallerFactory;
 export const createTRPCRouter = t.router;
 export const publicProcedure = t.procedure.use(pipelineErrors);
+
+/** Mutations: the operator role only; a denial is written to the audit trail. */
+export const operatorProcedure = publicProcedure.use(async ({ ctx, path, next }) => {
+  if (ctx.role !== "operator") {
+    const reason = ctx.tokenPresented ? "a wrong operator token" : "no operator token";
+    try {
+      await ctx.controlDb().client.auditEvent.create({
+        data: { type: "auth.denied", level: "warn", actor: "viewer", message: `denied ${path}: ${reason}`, data: JSON.stringify({ path }) },
+      });
+    } catch (err) {
+      console.error("could not audit a denial:", err);
+    }
+    throw new TRPCError({ code: "FORBIDDEN", message: `${path} needs the operator role (${reason})` });
+  }
+  return next();
+});
