@@ -7,7 +7,7 @@ import { STATE_SCHEMA, stateTable } from "./state/store";
 export interface Targets {
   summary: string;
   latest: string;
-  /** The de-duplicated record index V: (acct, mi, ts, seq, tomb). */
+  /** The de-duplicated record index V: (acct, mi, ts, seq = run seq · 2^40 + input position, tomb, kase: the case that wrote it). */
   records: string;
   /** Accounts whose V holds records after their newest live month (trailing tombstones). */
   tail: string;

@@ -85,7 +85,7 @@ async function applyFastPath(
     `INSERT INTO ${targets.latest} (${cols})
      SELECT ${select} FROM __sp_frows r QUALIFY row_number() OVER (PARTITION BY r.acct ORDER BY r.mi DESC) = 1`,
   );
-  await execute(conn, `INSERT INTO ${targets.records} SELECT acct, mi, ts, seq, tomb FROM ${p.work} WHERE bucket = ${p.bucket} AND fast`);
+  await execute(conn, `INSERT INTO ${targets.records} SELECT acct, mi, ts, seq, tomb, kase FROM ${p.work} WHERE bucket = ${p.bucket} AND fast`);
   const accounts = await queryOne(conn, `SELECT count(*) AS n FROM __sp_fl`);
   await execute(conn, "DROP TABLE IF EXISTS __sp_fl");
   await execute(conn, "DROP TABLE IF EXISTS __sp_frows");
@@ -117,7 +117,7 @@ async function applyFullPath(
     conn,
     `DELETE FROM ${targets.records} r USING (${changes}) w WHERE r.acct = w.acct AND r.mi = w.mi`,
   );
-  await execute(conn, `INSERT INTO ${targets.records} SELECT acct, mi, ts, seq, tomb FROM (${changes})`);
+  await execute(conn, `INSERT INTO ${targets.records} SELECT acct, mi, ts, seq, tomb, kase FROM (${changes})`);
 
   // existing rows in reach: element 0 of each array is the mapped value of that month's live record
   const exCols = [

@@ -37,7 +37,7 @@ export async function ensureTargetTables(conn: DuckDBConnection, targets: Target
   await execute(conn, `CREATE TABLE IF NOT EXISTS ${targets.latest} (\n  ${defs}\n)`);
   await execute(
     conn,
-    `CREATE TABLE IF NOT EXISTS ${targets.records} (acct ${layout.accountKind} NOT NULL, mi INTEGER NOT NULL, ts TIMESTAMP NOT NULL, seq BIGINT NOT NULL, tomb BOOLEAN NOT NULL)`,
+    `CREATE TABLE IF NOT EXISTS ${targets.records} (acct ${layout.accountKind} NOT NULL, mi INTEGER NOT NULL, ts TIMESTAMP NOT NULL, seq BIGINT NOT NULL, tomb BOOLEAN NOT NULL, kase VARCHAR NOT NULL)`,
   );
   await execute(conn, `CREATE TABLE IF NOT EXISTS ${targets.tail} (acct ${layout.accountKind} NOT NULL)`);
 }
