@@ -213,7 +213,8 @@ export async function buildStage(
     : "FALSE";
   const dflagExpr = layout.deleteFlag ? quoteIdent(layout.deleteFlag.column) : "NULL";
   const inner = [
-    `rowid AS __sp_pos`,
+    // rows of a table created in an open transaction get row ids from a large base: count from 0
+    `rowid - (SELECT min(rowid) FROM ${raw}) AS __sp_pos`,
     p.hasFileColumn ? `${quoteIdent(FILE_COLUMN)} AS __sp_file` : `CAST(NULL AS VARCHAR) AS __sp_file`,
     `TRY_CAST(${acct} AS ${acctType}) AS __sp_acct`,
     `${acct} IS NULL AS __sp_acct_null`,
@@ -271,7 +272,7 @@ export async function buildStage(
     `INSERT INTO ${quoteIdent(p.quarantineTable)}
      SELECT ${quoteString(p.runId)}, CAST(${quoteString(p.now.toISOString())} AS TIMESTAMP),
             coalesce(s.file, ${quoteString(p.sourceName)}), s.pos, s.reason, CAST(to_json(r) AS VARCHAR)
-     FROM ${p.stageTable} s JOIN ${raw} r ON r.rowid = s.pos
+     FROM ${p.stageTable} s JOIN ${raw} r ON r.rowid - (SELECT min(rowid) FROM ${raw}) = s.pos
      WHERE s.reason IS NOT NULL`,
   );
   const c = await queryOne(conn, `SELECT count(*) AS n, count(reason) AS q FROM ${p.stageTable}`);
