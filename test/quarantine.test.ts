@@ -1,0 +1,194 @@
+// Bad input (SPEC §9): invalid records go to quarantine with their reason and the run goes on;
+// a missing source column fails the run with a message naming the column and its config field,
+// and leaves the tables as they were.
+import fs from "node:fs";
+import { afterEach, describe, expect, it } from "vitest";
+import { parseConfig } from "../src/pipeline/config/load";
+import type { RunResult } from "../src/pipeline/api";
+import { counts, CSV_HEADER, rec, Scenario, tsText, writeRawCsv, type ScenarioOptions } from "./scenario-helpers";
+
+const open: Scenario[] = [];
+function scenario(opts: ScenarioOptions = {}): Scenario {
+  const s = Scenario.create({ name: "q", ...opts });
+  open.push(s);
+  return s;
+}
+afterEach(async () => {
+  for (const s of open.splice(0)) await s.dispose();
+});
+
+function ok(r: RunResult): void {
+  expect(r.error ?? "", "run error").toBe("");
+  expect(r.status).toBe("succeeded");
+}
+
+const NOW = new Date("2024-06-15T12:00:00Z");
+const now = () => NOW;
+const T10 = tsText(10);
+
+/** Quarantine rows of a run, in input order, with the fields of the raw record the test looks at. */
+async function quarantined(s: Scenario, runId: string): Promise<{ position: number | string; reason: string; key: unknown; month: unknown }[]> {
+  const rows = await s.sql(
+    `SELECT position, reason, record::JSON->>'cons_acct_key' AS key, record::JSON->>'rpt_as_of_mo' AS month
+     FROM quarantine WHERE run_id = '${runId}' ORDER BY position`,
+  );
+  // BIGINT arrives as text; kept as text when it is beyond a safe JS integer, so a failure shows it exactly
+  const position = (v: unknown) => (Number.isSafeInteger(Number(v)) ? Number(v) : String(v));
+  return rows.map((r) => ({ position: position(r.position), reason: String(r.reason), key: r.key, month: r.month }));
+}
+
+describe("quarantine", () => {
+  it("NULL keys, unparsable or future months, bad timestamps and values that do not cast go to quarantine; the rest is processed", async () => {
+    const s = scenario({ monthKind: "yyyy-mm" });
+    // months up to one after the current one (2024-06) are accepted
+    s.ws.config = parseConfig({ ...s.ws.config, validation: { max_future_months: 1 } });
+    const good = [rec("A", "2024-01", 10), rec("A", "2024-07", 10), rec("B", "2024-02", 10, { balance: 7 })];
+    const file = writeRawCsv(s.ws, CSV_HEADER, [
+      ["A", "2024-01", T10, "11", "A", "100", "0", "1000"], // 0 good
+      [null, "2024-01", T10, "11", "A", "100", "0", "1000"], // 1 NULL key
+      ["A", "2024-13", T10, "11", "A", "100", "0", "1000"], // 2 month 13
+      ["A", "abc", T10, "11", "A", "100", "0", "1000"], // 3 not a month
+      ["A", "2024-08", T10, "11", "A", "100", "0", "1000"], // 4 two months ahead
+      ["A", "2024-07", T10, "11", "A", "100", "0", "1000"], // 5 good: one month ahead
+      ["A", "2024-03", null, "11", "A", "100", "0", "1000"], // 6 NULL base_ts
+      ["A", "2024-03", "yesterday", "11", "A", "100", "0", "1000"], // 7 unparsable base_ts
+      ["A", "2024-04", T10, "11", "A", "abc", "0", "1000"], // 8 balance not an Integer
+      ["A", null, T10, "11", "A", "100", "0", "1000"], // 9 NULL month
+      ["B", "2024-02", T10, "11", "A", "7", "0", "1000"], // 10 good
+    ]);
+    const r = await s.runOnly({ now }, good);
+    ok(r);
+    expect(r.counts).toEqual(counts({ read: 11, quarantined: 8, newAccountRecords: 3, newAccounts: 2, rowsInserted: 3, latestRowsWritten: 2 }));
+    // (positions are checked on their own below)
+    expect((await quarantined(s, r.runId)).map(({ position: _, ...q }) => q)).toEqual([
+      { reason: "null account key", key: null, month: "2024-01" },
+      { reason: "unparsable month", key: "A", month: "2024-13" },
+      { reason: "unparsable month", key: "A", month: "abc" },
+      { reason: "month beyond the future tolerance (1 month(s) after the current month)", key: "A", month: "2024-08" },
+      { reason: "null timestamp", key: "A", month: "2024-03" },
+      { reason: "unparsable timestamp", key: "A", month: "2024-03" },
+      { reason: "column balance_am: value does not cast to Integer: abc", key: "A", month: "2024-04" },
+      { reason: "null month", key: "A", month: null },
+    ]);
+    expect(await s.sql(`SELECT DISTINCT source, CAST(quarantined_at AS VARCHAR) AS at FROM quarantine`)).toEqual([
+      { source: file, at: "2024-06-15 12:00:00" },
+    ]);
+    // only the good records made rows
+    expect(await s.sql(`SELECT cons_acct_key AS a, rpt_as_of_mo AS m, balance_history AS b FROM summary ORDER BY a, m`)).toEqual([
+      { a: "A", m: "2024-01", b: [100, null, null, null] },
+      { a: "A", m: "2024-07", b: [100, null, null, null] },
+      { a: "B", m: "2024-02", b: [7, null, null, null] },
+    ]);
+    expect(await s.tables()).toEqual(s.expected());
+
+    // an incremental run on top: quarantine grows by this run's records only, the good one is applied
+    const more = [rec("A", "2024-06", 20, { balance: 600 })];
+    writeRawCsv(s.ws, CSV_HEADER, [
+      ["A", "2024-06", tsText(20), "11", "A", "600", "0", "1000"],
+      ["B", "2024-05", tsText(20), "11", "A", "12.5x", "0", "1000"],
+    ]);
+    const r2 = await s.runOnly({ now }, more);
+    ok(r2);
+    expect(r2.counts).toEqual(counts({ read: 2, quarantined: 1, backfillRecords: 1, rowsInserted: 1, rowsUpdated: 1, latestRowsWritten: 1 }));
+    expect((await quarantined(s, r2.runId)).map(({ position: _, ...q }) => q)).toEqual([
+      { reason: "column balance_am: value does not cast to Integer: 12.5x", key: "B", month: "2024-05" },
+    ]);
+    expect(await s.count(`SELECT count(*) AS n FROM quarantine`)).toBe(9);
+    expect((await s.row("A", "2024-07"))?.balance).toEqual([100, 600, null, null]);
+    expect(await s.tables()).toEqual(s.expected());
+  });
+
+  it("quarantine.position is the record's position in its input (0-based), so an operator can find it", async () => {
+    const s = scenario();
+    writeRawCsv(s.ws, CSV_HEADER, [
+      ["A", "2024-01-01", T10, "11", "A", "100", "0", "1000"],
+      [null, "2024-01-01", T10, "11", "A", "100", "0", "1000"],
+      ["A", "2024-02-01", T10, "11", "A", "100", "0", "1000"],
+      ["A", "2024-03-01", null, "11", "A", "100", "0", "1000"],
+    ]);
+    const r = await s.runOnly({}, [rec("A", "2024-01", 10), rec("A", "2024-02", 10)]);
+    ok(r);
+    expect((await quarantined(s, r.runId)).map((q) => [q.position, q.reason])).toEqual([
+      [1, "null account key"],
+      [3, "null timestamp"],
+    ]);
+  });
+
+  it("with several files in one run, position counts within the file named in source", async () => {
+    const s = scenario();
+    writeRawCsv(s.ws, CSV_HEADER, [
+      ["A", "2024-01-01", T10, "11", "A", "100", "0", "1000"],
+      ["A", "2024-02-01", T10, "11", "A", "100", "0", "1000"],
+    ]);
+    const second = writeRawCsv(s.ws, CSV_HEADER, [
+      [null, "2024-01-01", T10, "11", "A", "100", "0", "1000"],
+      ["A", "2024-03-01", null, "11", "A", "100", "0", "1000"],
+    ]);
+    const r = await s.runOnly({}, [rec("A", "2024-01", 10), rec("A", "2024-02", 10)]);
+    ok(r);
+    expect(await s.tables()).toEqual(s.expected());
+    // an operator opens `source` and looks for record `position` there
+    expect(await s.sql(`SELECT source, CAST(position AS INTEGER) AS position, reason FROM quarantine ORDER BY position`)).toEqual([
+      { source: second, position: 0, reason: "null account key" },
+      { source: second, position: 1, reason: "null timestamp" },
+    ]);
+  });
+
+  it("integer keys and DATE months: an unparsable key or date is quarantined", async () => {
+    const s = scenario({ accountKind: "BIGINT", monthKind: "date" });
+    const good = [rec("7", "2024-02", 10)];
+    writeRawCsv(s.ws, CSV_HEADER, [
+      ["x1", "2024-02-01", T10, "11", "A", "100", "0", "1000"],
+      ["7", "2024-02-30", T10, "11", "A", "100", "0", "1000"],
+      ["7", "2024-02-29", T10, "11", "A", "100", "0", "1000"],
+    ]);
+    const r = await s.runOnly({ now }, good);
+    ok(r);
+    expect(r.counts).toMatchObject({ read: 3, quarantined: 2, newAccountRecords: 1 });
+    expect((await quarantined(s, r.runId)).map((q) => [q.key, q.month, q.reason])).toEqual([
+      ["x1", "2024-02-01", "unparsable account key"],
+      ["7", "2024-02-30", "unparsable month"],
+    ]);
+    expect(await s.tables()).toEqual(s.expected());
+  });
+
+  it("a source file without the month column fails the run, naming the column and keys.month; nothing is written", async () => {
+    const s = scenario();
+    ok(await s.ingest([rec("A", "2024-01", 10), rec("A", "2024-02", 10)]));
+    const before = await s.tables();
+    writeRawCsv(
+      s.ws,
+      CSV_HEADER.filter((c) => c !== "rpt_as_of_mo"),
+      [["A", tsText(20), "11", "A", "300", "0", "1000"]],
+    );
+    const r = await s.runOnly();
+    expect(r.status).toBe("failed");
+    expect(r.errorCode).toBe("SOURCE");
+    expect(r.error).toContain("keys.month");
+    expect(r.error).toContain('column "rpt_as_of_mo" is not in the source');
+    expect(await s.tables()).toEqual(before);
+    expect(await s.count(`SELECT count(*) AS n FROM quarantine`)).toBe(0);
+    expect(await s.sql(`SELECT status, error FROM _sp.runs WHERE run_id = '${r.runId}'`)).toEqual([{ status: "failed", error: r.error ?? "" }]);
+    expect(await s.count(`SELECT count(*) AS n FROM _sp.manifest`)).toBe(1); // the bad file is not marked ingested
+
+    // with the file fixed the next run ingests it
+    fs.rmSync(`${s.ws.inbox}/batch_00002.csv`);
+    ok(await s.ingest([rec("A", "2024-03", 20)]));
+    expect(await s.tables()).toEqual(s.expected());
+  });
+
+  it("a rolling column whose source column is missing fails the run with rolling_columns[0].source_column", async () => {
+    const s = scenario();
+    ok(await s.ingest([rec("A", "2024-01", 10)]));
+    const before = await s.tables();
+    const [first, ...rest] = s.ws.config.rolling_columns;
+    if (!first) throw new Error("no rolling column");
+    s.ws.config = parseConfig({ ...s.ws.config, rolling_columns: [{ ...first, source_column: "balance_amount" }, ...rest] });
+    writeRawCsv(s.ws, CSV_HEADER, [["A", "2024-02-01", tsText(20), "11", "A", "200", "0", "1000"]]);
+    const r = await s.runOnly();
+    expect(r.status).toBe("failed");
+    expect(r.error).toContain("rolling_columns[0].source_column");
+    expect(r.error).toContain('"balance_amount"');
+    expect(await s.tables()).toEqual(before);
+  });
+});
