@@ -1,11 +1,15 @@
 // The API of the dashboard: one router per domain, composed here and nowhere else.
+import { authRouter } from "./routers/auth";
 import { healthRouter } from "./routers/health";
+import { runsRouter } from "./routers/runs";
 import { inspectorRouter } from "./routers/inspector";
 import { tablesRouter } from "./routers/tables";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
 
 export const appRouter = createTRPCRouter({
   health: healthRouter,
+  auth: authRouter,
+  runs: runsRouter,
   tables: tablesRouter,
   inspector: inspectorRouter,
 });
