@@ -1,5 +1,7 @@
 // The API of the dashboard: one router per domain, composed here and nowhere else.
+import { auditRouter } from "./routers/audit";
 import { authRouter } from "./routers/auth";
+import { configRouter } from "./routers/config";
 import { healthRouter } from "./routers/health";
 import { runsRouter } from "./routers/runs";
 import { inspectorRouter } from "./routers/inspector";
@@ -10,6 +12,8 @@ export const appRouter = createTRPCRouter({
   health: healthRouter,
   auth: authRouter,
   runs: runsRouter,
+  audit: auditRouter,
+  config: configRouter,
   tables: tablesRouter,
   inspector: inspectorRouter,
 });
