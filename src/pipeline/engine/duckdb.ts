@@ -152,8 +152,16 @@ export async function queryOne(conn: DuckDBConnection, sql: string, params?: Par
   return (await queryRows(conn, sql, params))[0];
 }
 
+const traceSql = process.env.SP_TRACE_SQL === "1";
+
 export async function execute(conn: DuckDBConnection, sql: string, params?: Params): Promise<void> {
+  if (!traceSql) {
+    await conn.run(sql, params);
+    return;
+  }
+  const t0 = performance.now();
   await conn.run(sql, params);
+  console.error(`[sql ${Math.round(performance.now() - t0)} ms] ${sql.replace(/\s+/g, " ").slice(0, 160)}`);
 }
 
 /** Runs fn inside one engine transaction; rolls back on any error. */
