@@ -5,6 +5,7 @@ import { Box, Container, Flex, Heading, Text, Theme } from "@radix-ui/themes";
 import type { Metadata } from "next";
 import type { ReactNode } from "react";
 import { AppNav } from "@/components/app-nav";
+import { OperatorSignIn } from "@/components/operator-sign-in";
 import { TRPCReactProvider } from "@/trpc/client";
 
 export const metadata: Metadata = {
@@ -31,6 +32,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
                       </Text>
                     </Flex>
                     <AppNav />
+                    <OperatorSignIn />
                   </Flex>
                 </Container>
               </header>

@@ -1,6 +1,8 @@
-// Overview: the state of the backend (engine, control database) prefetched on the server.
+// Overview: the state of the backend (engine, control database) and the recent runs, prefetched on the server.
 import { Flex, Heading, Text } from "@radix-ui/themes";
 import { connection } from "next/server";
+import { RecentRunsPanel } from "@/components/recent-runs-panel";
+import { RECENT_RUNS_INPUT } from "@/hooks/runs-query-inputs";
 import { HydrateClient, prefetch, trpc } from "@/trpc/server";
 import { HealthPanel } from "./client";
 
@@ -8,7 +10,7 @@ export default async function OverviewPage() {
   // health is live data: render per request, never at build time
   await connection();
   // awaited: the panel reads it with useQuery, so the answer must be in the HTML it hydrates
-  await prefetch(trpc.health.check.queryOptions());
+  await Promise.all([prefetch(trpc.health.check.queryOptions()), prefetch(trpc.runs.list.queryOptions(RECENT_RUNS_INPUT))]);
   return (
     <HydrateClient>
       <Flex direction="column" gap="4">
@@ -21,6 +23,7 @@ export default async function OverviewPage() {
           </Text>
         </Flex>
         <HealthPanel />
+        <RecentRunsPanel />
       </Flex>
     </HydrateClient>
   );

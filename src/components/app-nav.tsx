@@ -9,7 +9,10 @@ export interface NavItem {
   label: string;
 }
 
-export const NAV_ITEMS: readonly NavItem[] = [{ href: "/", label: "Overview" }];
+export const NAV_ITEMS: readonly NavItem[] = [
+  { href: "/", label: "Overview" },
+  { href: "/runs", label: "Runs" },
+];
 
 function isActive(pathname: string, href: string): boolean {
   return href === "/" ? pathname === "/" : pathname === href || pathname.startsWith(`${href}/`);
