@@ -11,7 +11,9 @@ export interface NavItem {
 
 export const NAV_ITEMS: readonly NavItem[] = [
   { href: "/", label: "Overview" },
+  { href: "/config", label: "Config" },
   { href: "/runs", label: "Runs" },
+  { href: "/audit", label: "Audit" },
 ];
 
 function isActive(pathname: string, href: string): boolean {

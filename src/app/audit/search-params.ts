@@ -2,7 +2,7 @@
 // (UTC, `2026-03-01T10:00` or full ISO), q (free text) and page. The page and the CSV route parse
 // the same parameters with this schema, so an "Export CSV" link exports what the table shows.
 import { z } from "zod";
-import { AUDIT_LEVELS, MAX_AUDIT_TEXT, type AuditFiltersInput } from "@/server/api/schemas/audit";
+import { AUDIT_LEVELS, MAX_AUDIT_TEXT, type AuditFiltersInput, type AuditQueryInput } from "@/server/api/schemas/audit";
 
 export const AUDIT_PAGE_SIZE = 50;
 
@@ -113,6 +113,16 @@ export function auditFiltersOf(search: AuditSearch): AuditFiltersInput {
     to: search.to ? (parseInstant(search.to, "end") ?? undefined) : undefined,
     text: search.q,
   };
+}
+
+/** The audit.list input of a search: the server prefetch and the client build the same one. */
+export function auditListInput(search: AuditSearch): AuditQueryInput {
+  return { ...auditFiltersOf(search), page: search.page ?? 1, pageSize: AUDIT_PAGE_SIZE };
+}
+
+/** Whether any filter (not the page) is set. */
+export function hasAuditFilters(search: AuditSearch): boolean {
+  return Boolean(search.run || search.type.length || search.level.length || search.from || search.to || search.q);
 }
 
 /** The query string of a search (without `?`), omitting empty values and page 1. */
