@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { createTwoFilesPatch } from "diff";
+import { createTwoFilesPatch, FILE_HEADERS_ONLY } from "diff";
 import type { ControlDb } from "@/control/db";
 import type { ConfigVersion } from "@/generated/prisma/client";
 import { checkConfigExpressions } from "@/pipeline/config/expr";
@@ -219,6 +219,7 @@ export async function saveVersion(db: ControlDb, engine: Engine, input: SaveVers
       json,
       active ? `version ${active.id} (active)` : "no active version",
       `version ${created.id}`,
+      { headerOptions: FILE_HEADERS_ONLY, context: 3 },
     );
     const saved = await tx.configVersion.update({ where: { id: created.id }, data: { diff } });
     const stats = diffStats(diff);

@@ -161,7 +161,7 @@ describe("config router", () => {
         comment: "  shorter history  ",
       });
       expect(saved).toMatchObject({ id: 2, author: "operator", comment: "shorter history", active: false });
-      expect(saved.diff).toContain("--- pipeline_config.json\tversion 1 (active)");
+      expect(saved.diff?.startsWith("--- pipeline_config.json\tversion 1 (active)\n")).toBe(true);
       expect(saved.diff).toContain("+++ pipeline_config.json\tversion 2");
       expect(saved.diff).toContain('-  "history_length": 36,');
       expect(saved.diff).toContain('+  "history_length": 24,');
