@@ -71,7 +71,7 @@ export async function collectStats(conn: DuckDBConnection, cfg: PipelineConfig, 
   if (cfg.source.kind === "table") tables.push(await tableStats(conn, cfg, cfg.source.name, kinds, blockSize));
   const summary = tables[0];
   const partitions = summary?.exists && summary.rows > 0 ? await partitionStats(conn, cfg, summary.rows) : null;
-  const nullDensity = summary?.exists && summary.rows > 0 ? await nullDensities(conn, cfg) : [];
+  const nullDensity = summary?.exists && summary.rows > 0 ? await nullDensities(conn, cfg, summary.rows) : [];
   const runs = (await tableExists(conn, STATE_SCHEMA, "runs")) ? await listEngineRuns(conn, opts.runs ?? 20) : [];
   return {
     database: {
@@ -161,8 +161,20 @@ async function partitionStats(conn: DuckDBConnection, cfg: PipelineConfig, rows:
   return { partitions: n, rows: list, mean, max, min: Math.min(...values), skew: mean > 0 ? Math.round((max / mean) * 1000) / 1000 : 0 };
 }
 
-async function nullDensities(conn: DuckDBConnection, cfg: PipelineConfig): Promise<NullDensity[]> {
+/**
+ * Up to NULL_SAMPLE_ROWS rows: all of them (exact, and a plain scan is faster than sampling). Beyond:
+ * a block (system) sample of about that many rows — a row (reservoir) sample costs several times a
+ * full scan, which made the stats page take seconds on a few hundred thousand rows.
+ */
+function nullSampleClause(rows: number): string {
+  if (rows <= NULL_SAMPLE_ROWS) return "";
+  const percent = Math.max(0.01, Math.min(100, (NULL_SAMPLE_ROWS / rows) * 100));
+  return ` USING SAMPLE ${percent.toFixed(4)}% (system)`;
+}
+
+async function nullDensities(conn: DuckDBConnection, cfg: PipelineConfig, rows: number): Promise<NullDensity[]> {
   const out: NullDensity[] = [];
+  const sample = nullSampleClause(rows);
   const cols = new Set((await tableColumns(conn, "main", cfg.tables.summary)).map((c) => c.name));
   for (const c of cfg.rolling_columns) {
     const col = `${c.name}_history`;
@@ -172,7 +184,7 @@ async function nullDensities(conn: DuckDBConnection, cfg: PipelineConfig): Promi
     const exprs = Array.from({ length: L }, (_, i) => `avg(CASE WHEN ${q}[${i + 1}] IS NULL THEN 1.0 ELSE 0.0 END) AS p${i}`);
     const r = await queryOne(
       conn,
-      `SELECT count(*) AS n, ${exprs.join(", ")} FROM (SELECT ${q} FROM ${quoteIdent(cfg.tables.summary)} USING SAMPLE ${NULL_SAMPLE_ROWS} ROWS)`,
+      `SELECT count(*) AS n, ${exprs.join(", ")} FROM (SELECT ${q} FROM ${quoteIdent(cfg.tables.summary)}${sample})`,
     );
     out.push({
       column: col,

@@ -90,6 +90,16 @@ describe("tables.stats", () => {
     expect(Object.keys(stats.runs[0]?.timings ?? {})).toEqual(expect.arrayContaining(["classify", "execute"]));
   });
 
+  it("shares one collection between requests that arrive together", async () => {
+    serve(filled);
+    const c = await caller();
+    const [a, b, d] = await Promise.all([c.tables.stats(), c.tables.stats(), c.tables.stats()]);
+    expect(b).toBe(a);
+    expect(d).toBe(a);
+    // a later request collects afresh
+    expect(await c.tables.stats()).not.toBe(a);
+  });
+
   it("says there is no summary yet on a database no run has written", async () => {
     const empty = makeWorkspace({ name: "tables-router-empty" });
     spaces.push(empty);
