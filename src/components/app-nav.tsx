@@ -14,6 +14,8 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { href: "/config", label: "Config" },
   { href: "/runs", label: "Runs" },
   { href: "/audit", label: "Audit" },
+  { href: "/tables", label: "Tables" },
+  { href: "/inspector", label: "Inspector" },
 ];
 
 function isActive(pathname: string, href: string): boolean {
