@@ -11,7 +11,7 @@ import { activeRunOf, openEngineFor } from "../run";
 import { globBaseDirectory } from "../source/input";
 import { accountKindOfType, formatMonthIndex, monthIndexOf, monthKindOfType } from "../sql/months";
 import { tableColumns, tableExists } from "../state/store";
-import { appendCoreSql, BATCH_COLUMN, existingSql, freshCoreSql, RATES, recordsSql, type SourceShape } from "./records";
+import { appendCoreSql, BATCH_COLUMN, existingSql, freshCoreSql, MAX_SEED, RATES, recordsSql, type SourceShape } from "./records";
 
 export interface GenerateOptions {
   /** Accounts of a fresh source (ignored with `append`). */
@@ -48,17 +48,20 @@ const GEN_TABLE = "__sp_gen";
 const EXISTING_TABLE = "__sp_gen_existing";
 
 export async function generateSource(cfg: PipelineConfig, opts: GenerateOptions): Promise<GenerateResult> {
-  const seed = integerOption("seed", opts.seed, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+  const seed = integerOption("seed", opts.seed, 0, MAX_SEED);
   const now = opts.now ?? new Date();
   if (opts.append && opts.start !== undefined) {
     throw new PipelineError("USAGE", "--start cannot be combined with --append (an append continues after the newest month)");
   }
-  const fresh = opts.append
-    ? null
-    : {
-        accounts: integerOption("accounts", opts.accounts, 1, MAX_ACCOUNTS),
-        months: integerOption("months", opts.months, 1, MAX_MONTHS),
-      };
+  let fresh: { accounts: number; first: number; last: number } | null = null;
+  if (!opts.append) {
+    const accounts = integerOption("accounts", opts.accounts, 1, MAX_ACCOUNTS);
+    const months = integerOption("months", opts.months, 1, MAX_MONTHS);
+    const first = opts.start !== undefined ? parseStart(opts.start) : monthIndexOfDate(now) - months;
+    const last = first + months - 1;
+    checkNotFuture(cfg, now, last);
+    fresh = { accounts, first, last };
+  }
   const appendMonths = opts.append ? integerOption("months", opts.months ?? 1, 1, MAX_MONTHS) : 0;
   const engine = await openEngineForGenerate(cfg);
   const holder = activeRunOf(engine.database);
@@ -69,16 +72,12 @@ export async function generateSource(cfg: PipelineConfig, opts: GenerateOptions)
   }
   const conn = await engine.connect();
   try {
-    const ctx: Context = { cfg, conn, seed, now, engine };
-    if (fresh) {
-      const first = opts.start !== undefined ? parseStart(opts.start) : monthIndexOfDate(now) - fresh.months;
-      const last = first + fresh.months - 1;
-      checkNotFuture(cfg, now, last);
-      return cfg.source.kind === "table"
-        ? await freshTable(ctx, cfg.source.name, fresh.accounts, first, last)
-        : await freshFiles(ctx, cfg.source.glob, cfg.source.format, fresh.accounts, first, last);
-    }
-    return await appendToSource(ctx, appendMonths);
+    const ctx: Context = { cfg, conn, seed, now };
+    if (!fresh) return await appendToSource(ctx, appendMonths);
+    const { accounts, first, last } = fresh;
+    return cfg.source.kind === "table"
+      ? await freshTable(ctx, cfg.source.name, accounts, first, last)
+      : await freshFiles(ctx, cfg.source.glob, cfg.source.format, accounts, first, last);
   } catch (err) {
     if (isPipelineError(err)) throw err;
     throw new PipelineError("ENGINE", `cannot generate the source: ${describeError(err)}`, { cause: err });
@@ -94,7 +93,6 @@ interface Context {
   conn: DuckDBConnection;
   seed: number;
   now: Date;
-  engine: Engine;
 }
 
 async function openEngineForGenerate(cfg: PipelineConfig): Promise<Engine> {
@@ -162,7 +160,10 @@ async function count(conn: DuckDBConnection, sql: string): Promise<number> {
 
 async function freshTable(ctx: Context, table: string, accounts: number, first: number, last: number): Promise<GenerateResult> {
   const shape = shapeOf(ctx.cfg);
-  const records = recordsSql(shape, ctx.seed, freshCoreSql({ seed: ctx.seed, accounts, first, last }));
+  const records = recordsSql(shape, ctx.seed, freshCoreSql({ seed: ctx.seed, accountKind: shape.accountKind, accounts, first, last }), {
+    lo: first,
+    hi: last,
+  });
   await execute(ctx.conn, `CREATE OR REPLACE TABLE ${quoteIdent(table)} AS SELECT * EXCLUDE (${BATCH_COLUMN}) FROM (${records})`);
   return {
     rows: await count(ctx.conn, `SELECT count(*) AS n FROM ${quoteIdent(table)}`),
@@ -185,7 +186,10 @@ async function freshFiles(
 ): Promise<GenerateResult> {
   const dir = batchDirectory(glob, format);
   const shape = shapeOf(ctx.cfg);
-  const records = recordsSql(shape, ctx.seed, freshCoreSql({ seed: ctx.seed, accounts, first, last }));
+  const records = recordsSql(shape, ctx.seed, freshCoreSql({ seed: ctx.seed, accountKind: shape.accountKind, accounts, first, last }), {
+    lo: first,
+    hi: last,
+  });
   await execute(ctx.conn, `CREATE OR REPLACE TEMP TABLE ${GEN_TABLE} AS ${records}`);
   fs.mkdirSync(dir, { recursive: true });
   // a fresh source replaces the batches of an earlier one (only files named like ours)
@@ -364,6 +368,7 @@ async function appendToSource(ctx: Context, months: number): Promise<GenerateRes
     const newAccounts = Math.max(1, Math.round(live * RATES.newAccountsPerMonth));
     const core = appendCoreSql({
       seed: ctx.seed,
+      accountKind: shape.accountKind,
       existing: EXISTING_TABLE,
       month,
       maxAccount,
@@ -371,7 +376,7 @@ async function appendToSource(ctx: Context, months: number): Promise<GenerateRes
       maxTs,
       withStale: cfg.source.kind === "files",
     });
-    await execute(conn, `CREATE OR REPLACE TEMP TABLE ${GEN_TABLE} AS ${recordsSql(shape, ctx.seed, core)}`);
+    await execute(conn, `CREATE OR REPLACE TEMP TABLE ${GEN_TABLE} AS ${recordsSql(shape, ctx.seed, core, { lo: month - 3, hi: month })}`);
     if (cfg.source.kind === "table") {
       await execute(conn, `INSERT INTO ${relation} BY NAME SELECT * EXCLUDE (${BATCH_COLUMN}) FROM ${GEN_TABLE}`);
       rows += await count(conn, `SELECT count(*) AS n FROM ${GEN_TABLE}`);

@@ -1,0 +1,222 @@
+// The CLI as a scheduler or an operator meets it: a child process, its stdout, stderr and exit
+// code, against temp configs and engine databases.
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { closeEngine, openEngine } from "../engine/duckdb";
+import { tableExists } from "../state/store";
+import { emptyCounts, type RunResult } from "../api";
+import { EXIT_FAILURE, EXIT_LOCKED, EXIT_OK, EXIT_RESUMABLE, EXIT_USAGE, exitCodeOfRun } from "./exit-codes";
+import { formatDuration, renderRun } from "./render";
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+const defaults = JSON.parse(fs.readFileSync(path.join(repo, "config/pipeline_config.json"), "utf8")) as Record<string, unknown>;
+const dirs: string[] = [];
+
+afterAll(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+interface Outcome {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], env: Record<string, string> = {}): Promise<Outcome> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "src/pipeline/cli.ts", ...args], {
+      cwd: repo,
+      env: { ...process.env, PIPELINE_CONFIG: "", DEBUG: "", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** A temp config (the default one, with its engine database in a temp folder) and its path. */
+function tempConfig(patch: (cfg: Record<string, unknown>) => void = () => undefined): { file: string; database: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sp-cli-"));
+  dirs.push(dir);
+  const database = path.join(dir, "engine.duckdb");
+  const cfg = structuredClone(defaults);
+  cfg.engine = { database, threads: 1, memory_limit: "1GB" };
+  patch(cfg);
+  const file = path.join(dir, "pipeline_config.json");
+  fs.writeFileSync(file, JSON.stringify(cfg, null, 2));
+  return { file, database };
+}
+
+function jsonLines(stdout: string): { type: string; [k: string]: unknown }[] {
+  return stdout
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { type: string });
+}
+
+describe("summary-pipeline", () => {
+  it("generates a source, dry-runs without writing, builds it, then finds nothing new", async () => {
+    const { file, database } = tempConfig();
+    const gen = await cli(["generate", "--accounts", "300", "--months", "6", "--seed", "3", "--config", file]);
+    expect(gen).toMatchObject({ code: EXIT_OK, stderr: "" });
+    expect(gen.stdout).toMatch(/generated [\d,]+ records: 300 accounts, \d{4}-\d{2}\.\.\d{4}-\d{2} \(6 months\) into table "accounts_all"/);
+
+    const dry = await cli(["--config", file, "--dry-run"]);
+    expect(dry).toMatchObject({ code: EXIT_OK, stderr: "" });
+    expect(dry.stdout).toMatch(/dry run [0-9a-f]{8}: succeeded \(initial\)/);
+    expect(dry.stdout).toContain("months affected");
+    expect(dry.stdout).toMatch(/rows to write: [\d,]+ inserted/);
+    expect(dry.stdout).toContain("dry run: nothing was written");
+    const engine = await openEngine({ database });
+    const conn = await engine.connect();
+    expect(await tableExists(conn, "main", "summary")).toBe(false);
+    conn.closeSync();
+    await closeEngine(database);
+
+    const initial = await cli(["--config", file, "--mode", "initial"]);
+    expect(initial).toMatchObject({ code: EXIT_OK, stderr: "" });
+    expect(initial.stdout).toMatch(/run ([0-9a-f]{8}): succeeded \(initial\)/);
+    for (const label of ["new accounts", "forward", "backfill", "stale", "deletes", "ignored deletes", "quarantined", "duplicates", "equal-ts conflicts", "inserted", "updated", "latest rows", "timings", "execute", "total"]) {
+      expect(initial.stdout).toContain(label);
+    }
+    expect(initial.stdout).toMatch(/new accounts\s+300\n/);
+
+    const again = await cli(["--config", file]);
+    expect(again).toMatchObject({ code: EXIT_OK, stderr: "" });
+    expect(again.stdout).toMatch(/run [0-9a-f]{8}: succeeded \(incremental\)/);
+    expect(again.stdout).toContain("nothing new to ingest");
+
+    // PIPELINE_CONFIG stands in for --config; --json carries only JSON lines, run first, result last
+    const append = await cli(["generate", "--append", "--json"], { PIPELINE_CONFIG: file });
+    expect(append.code).toBe(EXIT_OK);
+    const generated = jsonLines(append.stdout);
+    expect(generated).toHaveLength(1);
+    expect(generated[0]).toMatchObject({ type: "generate", batches: 1, accounts: 3 });
+    const json = await cli(["--json"], { PIPELINE_CONFIG: file });
+    expect(json).toMatchObject({ code: EXIT_OK, stderr: "" });
+    const lines = jsonLines(json.stdout);
+    expect(lines[0]).toMatchObject({ type: "run", status: "running", mode: "incremental" });
+    expect(lines.some((l) => l.type === "progress")).toBe(true);
+    const result = lines.at(-1);
+    expect(result).toMatchObject({ type: "result", runId: lines[0]?.runId, status: "succeeded" });
+    expect(result?.counts).toMatchObject({ read: generated[0]?.rows, newAccounts: 3 });
+    expect(Object.keys(result?.timings as object)).toContain("execute");
+  });
+
+  it("reports a config error with the field paths, and exits 2", async () => {
+    const { file } = tempConfig((cfg) => {
+      cfg.history_length = 0;
+      (cfg.rolling_columns as { data_type: string }[])[1] = { ...(cfg.rolling_columns as object[])[1], data_type: "Money" } as { data_type: string };
+    });
+    const r = await cli(["--config", file]);
+    expect(r.code).toBe(EXIT_USAGE);
+    expect(r.stdout).toBe("");
+    const lines = r.stderr.trimEnd().split("\n");
+    expect(lines[0]).toMatch(/^summary-pipeline: invalid config \(.*pipeline_config\.json\), 2 problem\(s\)$/);
+    expect(lines.slice(1).sort()).toEqual([
+      expect.stringMatching(/^ {2}history_length: /),
+      expect.stringMatching(/^ {2}rolling_columns\[1\]\.data_type: must be one of /),
+    ]);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+
+    const json = await cli(["--config", file, "--json"]);
+    expect(json.code).toBe(EXIT_USAGE);
+    const out = jsonLines(json.stdout);
+    expect(out.map((l) => l.type)).toEqual(["run", "result"]);
+    expect(out[1]).toMatchObject({ status: "failed", errorCode: "CONFIG_INVALID" });
+  });
+
+  it("exits 2 on usage mistakes and a missing config file", async () => {
+    const [unknown, mode, missing, envMissing, command] = await Promise.all([
+      cli(["--bogus"]),
+      cli(["--mode", "sideways"]),
+      cli(["--config", "/nonexistent/pipeline.json"]),
+      cli([], { PIPELINE_CONFIG: "/nonexistent/from-env.json" }),
+      cli(["frobnicate"]),
+    ]);
+    expect(unknown).toMatchObject({ code: EXIT_USAGE, stdout: "", stderr: "summary-pipeline: unknown option '--bogus'\n" });
+    expect(mode.code).toBe(EXIT_USAGE);
+    expect(mode.stderr).toMatch(/^summary-pipeline: option '--mode <mode>' argument 'sideways' is invalid\. Allowed choices are initial, incremental\.\n$/);
+    expect(missing).toMatchObject({ code: EXIT_USAGE, stderr: "summary-pipeline: cannot read config file /nonexistent/pipeline.json (ENOENT)\n" });
+    expect(envMissing).toMatchObject({ code: EXIT_USAGE, stderr: "summary-pipeline: cannot read config file /nonexistent/from-env.json (ENOENT)\n" });
+    expect(command).toMatchObject({ code: EXIT_USAGE, stderr: "summary-pipeline: unknown command 'frobnicate' (commands: generate, rollback)\n" });
+  });
+
+  it("says plainly what is not built yet, and exits 1", async () => {
+    const [stats, optimize, rollback] = await Promise.all([cli(["--stats"]), cli(["--optimize"]), cli(["rollback", "0123abcd"])]);
+    expect(stats).toMatchObject({ code: EXIT_FAILURE, stdout: "", stderr: "summary-pipeline: --stats is not available yet\n" });
+    expect(optimize).toMatchObject({ code: EXIT_FAILURE, stderr: "summary-pipeline: --optimize is not available yet\n" });
+    expect(rollback).toMatchObject({ code: EXIT_FAILURE, stderr: "summary-pipeline: rollback is not available yet\n" });
+  });
+
+  it("exits 4 while another process holds the engine database", async () => {
+    const { file, database } = tempConfig();
+    const engine = await openEngine({ database });
+    try {
+      expect(engine.database).toBe(path.resolve(database));
+      const [run, gen] = await Promise.all([cli(["--config", file]), cli(["generate", "--accounts", "5", "--months", "2", "--config", file])]);
+      expect(run.code).toBe(EXIT_LOCKED);
+      expect(run.stderr).toMatch(/^summary-pipeline: engine database .*engine\.duckdb is held by another process: .*lock/);
+      expect(run.stderr.trimEnd().split("\n")).toHaveLength(1);
+      expect(gen.code).toBe(EXIT_LOCKED);
+    } finally {
+      await closeEngine(database);
+    }
+  });
+
+  it("exits 3 with the resume command when a recorded run fails", async () => {
+    const { file } = tempConfig((cfg) => {
+      // a rating that does not cast makes staging fail once the run is recorded
+      const rolling = cfg.rolling_columns as Record<string, unknown>[];
+      rolling[3] = { ...rolling[3], mapper_expr: "CAST(payment_rating_cd || 'x' AS INTEGER)", data_type: "Integer" };
+      cfg.grid_columns = [];
+    });
+    expect((await cli(["generate", "--accounts", "20", "--months", "2", "--config", file])).code).toBe(EXIT_OK);
+    const r = await cli(["--config", file]);
+    expect(r.code).toBe(EXIT_RESUMABLE);
+    const m = /^summary-pipeline: run ([0-9a-f]{8}) failed: (.+)\nresume with: summary-pipeline --resume ([0-9a-f]{8}) --config (.+)\n$/.exec(r.stderr);
+    expect(m?.[1]).toBe(m?.[3]);
+    expect(m?.[2]).toContain("cannot evaluate the configured columns");
+    expect(m?.[4]).toBe(file);
+    const resumed = await cli(["--config", file, "--resume", m?.[1] ?? "", "--json"]);
+    expect(resumed.code).toBe(EXIT_RESUMABLE);
+    const lines = jsonLines(resumed.stdout);
+    expect(lines[0]).toMatchObject({ type: "run", runId: m?.[1], resumed: true });
+    expect(lines.at(-1)).toMatchObject({ type: "result", status: "failed", errorCode: "SOURCE" });
+  });
+});
+
+describe("exit codes and reports", () => {
+  const base: RunResult = { runId: "0123abcd", status: "succeeded", mode: "initial", dryRun: false, counts: emptyCounts(), timings: {} };
+
+  it("map a run's outcome to what a scheduler acts on", () => {
+    expect(exitCodeOfRun(base)).toBe(EXIT_OK);
+    expect(exitCodeOfRun({ ...base, status: "failed", errorCode: "ENGINE" })).toBe(EXIT_RESUMABLE);
+    expect(exitCodeOfRun({ ...base, status: "cancelled" })).toBe(EXIT_RESUMABLE);
+    expect(exitCodeOfRun({ ...base, status: "failed", errorCode: "CONFIG_INVALID" })).toBe(EXIT_USAGE);
+    expect(exitCodeOfRun({ ...base, status: "failed", errorCode: "LOCKED" })).toBe(EXIT_LOCKED);
+    expect(exitCodeOfRun({ ...base, status: "failed", dryRun: true, errorCode: "SOURCE" })).toBe(EXIT_FAILURE);
+  });
+
+  it("render counts, timings and durations for people", () => {
+    const text = renderRun(
+      { ...base, counts: { ...emptyCounts(), read: 1234567, forwardRecords: 12, rowsInserted: 5 }, timings: { read: 15, execute: 61_500, total: 62_000 } },
+      [],
+    );
+    expect(text).toMatch(/^run 0123abcd: succeeded \(initial\)\n/);
+    expect(text).toMatch(/read\s+1,234,567\n/);
+    expect(text).toMatch(/forward\s+12\n/);
+    expect(text).toMatch(/inserted\s+5\n/);
+    expect(text).toMatch(/execute\s+1 min 02 s\n\s+total\s+1 min 02 s\n$/);
+    expect(formatDuration(999)).toBe("999 ms");
+    expect(formatDuration(1500)).toBe("1.5 s");
+  });
+});

@@ -1,0 +1,82 @@
+// The default command: one run of the pipeline (initial, incremental, dry run or resume), reported
+// as JSON lines or for people, ending in an exit code a scheduler can act on.
+import type { RunMode, RunResult } from "../api";
+import { DEFAULT_CONFIG_PATH, loadConfigFile } from "../config/load";
+import type { PipelineConfig } from "../config/schema";
+import { closeEngine } from "../engine/duckdb";
+import { PipelineError } from "../errors";
+import { runPipeline } from "../run";
+import { exitCodeOfRun, isResumable } from "./exit-codes";
+import type { CliIo } from "./io";
+import { HumanReporter, JsonReporter, type RunReporter } from "./reporters";
+
+export interface RunFlags {
+  config?: string;
+  mode?: RunMode;
+  dryRun?: boolean;
+  json?: boolean;
+  resume?: string;
+  /** Not built yet: refused before this command loads (main.ts). */
+  stats?: boolean;
+  optimize?: boolean;
+}
+
+/** The config file: `--config`, else `$PIPELINE_CONFIG`, else the default path. */
+export function configPath(flag: string | undefined, env: CliIo["env"]): string {
+  return flag ?? (env.PIPELINE_CONFIG || undefined) ?? DEFAULT_CONFIG_PATH;
+}
+
+export async function runCommand(flags: RunFlags, io: CliIo): Promise<number> {
+  if (flags.resume !== undefined && !/^[0-9a-f]{8}$/.test(flags.resume)) {
+    throw new PipelineError("USAGE", `--resume takes a run id of 8 lowercase hex characters, got "${flags.resume}"`, { where: "--resume" });
+  }
+  const reporter: RunReporter = flags.json ? new JsonReporter(io, flags.resume) : new HumanReporter(io);
+  let config: PipelineConfig;
+  try {
+    config = loadConfigFile(configPath(flags.config, io.env));
+  } catch (err) {
+    reporter.failure(err);
+    throw err;
+  }
+  const result = await runWithInterrupts(config, flags, reporter, io);
+  reporter.result(result);
+  if (result.status !== "succeeded") {
+    const what = result.status === "cancelled" ? "was stopped" : result.status;
+    io.err(`summary-pipeline: ${result.dryRun ? "dry run" : "run"} ${result.runId} ${what}${result.error ? `: ${result.error}` : ""}\n`);
+    if (isResumable(result)) {
+      const cfg = flags.config !== undefined ? ` --config ${flags.config}` : "";
+      io.err(`resume with: summary-pipeline --resume ${result.runId}${cfg}\n`);
+    }
+  }
+  return exitCodeOfRun(result);
+}
+
+/** Ctrl+C (or SIGTERM) stops the run after its current bucket; a second one stops at once. */
+async function runWithInterrupts(config: PipelineConfig, flags: RunFlags, reporter: RunReporter, io: CliIo): Promise<RunResult> {
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(signal === "SIGINT" ? 130 : 143);
+    controller.abort();
+    io.err("summary-pipeline: stopping after the current bucket (interrupt again to stop at once)\n");
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    return await runPipeline({
+      config,
+      mode: flags.mode,
+      dryRun: flags.dryRun ?? false,
+      resume: flags.resume,
+      onEvent: (e) => reporter.event(e),
+      signal: controller.signal,
+      trigger: "cli",
+    });
+  } catch (err) {
+    reporter.failure(err);
+    throw err;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    await closeEngine(config.engine.database);
+  }
+}
