@@ -2,6 +2,7 @@
 // by scripts/e2e-server.mjs on its own port with a fresh control database and engine database.
 import path from "node:path";
 import { defineConfig, devices } from "@playwright/test";
+import { E2E_OPERATOR_TOKEN } from "./e2e/fixtures/operator";
 
 const port = Number(process.env.E2E_PORT ?? 3210);
 const baseURL = `http://127.0.0.1:${port}`;
@@ -51,6 +52,9 @@ export default defineConfig({
       DATABASE_URL: `file:${path.join(dataDir, "control.db")}`,
       PIPELINE_CONFIG: path.resolve("e2e/fixtures/pipeline_config.json"),
       NODE_ENV: "production",
+      OPERATOR_TOKEN: E2E_OPERATOR_TOKEN,
+      // test hook (src/server/services/runs.ts): the first dashboard run to reach its 2nd bucket fails once
+      SP_FAULT_INJECTION: "permanent-after:1",
     },
   },
 });

@@ -1,6 +1,7 @@
 "use client";
 // One run's records by case (SPEC §4) and the summary rows it wrote, as two stacked bars.
 import { Bar, BarChart, CartesianGrid, Legend, Tooltip, XAxis, YAxis } from "recharts";
+import { LEGEND_PROPS } from "./chart-legend";
 import type { CaseCounts } from "@/pipeline/api";
 import { RECORD_CASES, ROW_SERIES } from "./case-legend";
 import { formatCount } from "./run-format";
@@ -18,7 +19,7 @@ export function ChartCaseCounts({ counts }: { counts: Partial<CaseCounts> }) {
         <XAxis type="number" tickFormatter={(v: number) => formatCount(v)} fontSize={12} />
         <YAxis type="category" dataKey="name" width={100} fontSize={12} />
         <Tooltip formatter={(v) => formatCount(Number(v))} />
-        <Legend wrapperStyle={{ fontSize: 12 }} />
+        <Legend {...LEGEND_PROPS} />
         {series.map((c) => (
           <Bar key={c.key} dataKey={c.key} name={c.label} stackId="cases" fill={c.color} isAnimationActive={false} maxBarSize={36} />
         ))}

@@ -1,6 +1,7 @@
 "use client";
 // Records per case for each recent run: a stacked bar per run, oldest on the left.
 import { Bar, BarChart, CartesianGrid, Legend, Tooltip, XAxis, YAxis } from "recharts";
+import { LEGEND_PROPS } from "./chart-legend";
 import type { CaseCounts } from "@/pipeline/api";
 import { RECORD_CASES } from "./case-legend";
 import { formatCount } from "./run-format";
@@ -27,7 +28,7 @@ export function ChartCaseDistributionByRun({ runs }: { runs: RunCases[] }) {
         <XAxis dataKey="run" fontSize={11} />
         <YAxis tickFormatter={(v: number) => formatCount(v)} fontSize={12} width={56} />
         <Tooltip formatter={(v) => formatCount(Number(v))} />
-        <Legend wrapperStyle={{ fontSize: 12 }} />
+        <Legend {...LEGEND_PROPS} />
         {series.map((c) => (
           <Bar key={c.key} dataKey={c.key} name={c.label} stackId="cases" fill={c.color} isAnimationActive={false} maxBarSize={40} />
         ))}

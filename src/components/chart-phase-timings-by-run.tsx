@@ -1,6 +1,7 @@
 "use client";
 // Phase timings of recent runs: a stacked bar per run, one segment per phase, oldest on the left.
 import { Bar, BarChart, CartesianGrid, Legend, Tooltip, XAxis, YAxis } from "recharts";
+import { LEGEND_PROPS } from "./chart-legend";
 import { PHASES } from "./case-legend";
 import { formatDuration } from "./run-format";
 
@@ -26,7 +27,7 @@ export function ChartPhaseTimingsByRun({ runs }: { runs: RunTimings[] }) {
         <XAxis dataKey="run" fontSize={11} />
         <YAxis tickFormatter={(v: number) => formatDuration(v)} fontSize={12} width={64} />
         <Tooltip formatter={(v) => formatDuration(Number(v))} />
-        <Legend wrapperStyle={{ fontSize: 12 }} />
+        <Legend {...LEGEND_PROPS} />
         {series.map((p) => (
           <Bar key={p.key} dataKey={p.key} name={p.label} stackId="phases" fill={p.color} isAnimationActive={false} maxBarSize={40} />
         ))}

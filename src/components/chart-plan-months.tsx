@@ -1,6 +1,7 @@
 "use client";
 // The months a planned batch touches, with its records per case in each month.
 import { Bar, BarChart, CartesianGrid, Legend, Tooltip, XAxis, YAxis } from "recharts";
+import { LEGEND_PROPS } from "./chart-legend";
 import type { Plan } from "@/pipeline/plan/classify";
 import { formatCount } from "./run-format";
 
@@ -21,7 +22,7 @@ export function ChartPlanMonths({ months }: { months: Plan["months"] }) {
         <XAxis dataKey="month" fontSize={11} />
         <YAxis tickFormatter={(v: number) => formatCount(v)} fontSize={12} width={56} />
         <Tooltip formatter={(v) => formatCount(Number(v))} />
-        <Legend wrapperStyle={{ fontSize: 12 }} />
+        <Legend {...LEGEND_PROPS} />
         {series.map((s) => (
           <Bar key={s.key} dataKey={s.key} name={s.label} stackId="cases" fill={s.color} isAnimationActive={false} maxBarSize={40} />
         ))}

@@ -103,7 +103,7 @@ function LaunchPanel({ activeRun }: { activeRun: RunSummary | null }) {
               <RadixLink asChild>
                 <Link href={`/runs/${launched}`}>{launched}</Link>
               </RadixLink>{" "}
-              launched.
+              launched; it executes on the server — follow it below or on its page.
             </Callout.Text>
           </Callout.Root>
         ) : null}

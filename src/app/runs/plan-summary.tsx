@@ -49,7 +49,19 @@ export function PlanSummary({ plan }: { plan: Plan }) {
       <Grid columns={{ initial: "2", sm: "4" }} gap="2">
         <Figure label="Summary rows to insert" value={plan.rowsToWrite.insert} testId="plan-rows-insert" />
         <Figure label="Summary rows to rewrite" value={plan.rowsToWrite.rewrite} testId="plan-rows-rewrite" />
-        <Figure label="Buckets" value={plan.buckets.count} testId="plan-buckets" />
+        <Card size="1" data-testid="plan-buckets">
+          <Flex direction="column" gap="1">
+            <Text size="1" color="gray">
+              Buckets
+            </Text>
+            <Text size="4" weight="bold">
+              {formatCount(plan.buckets.rows.length)}{" "}
+              <Text size="1" weight="regular" color="gray">
+                with records, of {formatCount(plan.buckets.count)} hash partitions
+              </Text>
+            </Text>
+          </Flex>
+        </Card>
         <Card size="1">
           <Flex direction="column" gap="1">
             <Text size="1" color="gray">
@@ -68,7 +80,7 @@ export function PlanSummary({ plan }: { plan: Plan }) {
         <Grid columns={{ initial: "1", md: "2" }} gap="4" align="start">
           <ChartPlanMonths months={plan.months} />
           <ScrollArea type="auto" scrollbars="vertical" style={{ maxHeight: 260 }}>
-            <Table.Root size="1" data-testid="plan-months">
+            <Table.Root size="1" data-testid="plan-months" style={{ whiteSpace: "nowrap", paddingRight: 12 }}>
               <Table.Header>
                 <Table.Row>
                   <Table.ColumnHeaderCell>Month</Table.ColumnHeaderCell>

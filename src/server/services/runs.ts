@@ -232,7 +232,7 @@ async function dryRun(config: PipelineConfig, configVersion: string | null, mode
 export async function resumeRun(deps: RunsDeps, input: { runId: string; actor: string }): Promise<LaunchOutcome | null> {
   const db = deps.controlDb().client;
   await checkDeadRuns(db);
-  const row = await db.run.findUnique({ where: { id: input.runId }, select: { status: true, mode: true, dryRun: true } });
+  const row = await db.run.findUnique({ where: { id: input.runId }, select: { status: true, mode: true, dryRun: true, timings: true } });
   if (!row) return null;
   if (row.dryRun) throw new PipelineError("RUN_STATE", `run ${input.runId} was a dry run and wrote nothing; launch a new run`, { where: input.runId });
   if (!(RESUMABLE_STATUSES as readonly string[]).includes(row.status)) {
@@ -248,6 +248,7 @@ export async function resumeRun(deps: RunsDeps, input: { runId: string; actor: s
     configVersion: await activeConfigVersion(db),
     mode: row.mode === "initial" ? "initial" : "incremental",
     resume: input.runId,
+    earlierTimings: parseJson<Record<string, number>>(row.timings) ?? {},
     actor: input.actor,
   });
   return outcome;
@@ -256,7 +257,15 @@ export async function resumeRun(deps: RunsDeps, input: { runId: string; actor: s
 async function start(
   deps: RunsDeps,
   db: ControlDb,
-  p: { config: PipelineConfig; configVersion: string | null; mode: RunMode; resume?: string; actor: string },
+  p: {
+    config: PipelineConfig;
+    configVersion: string | null;
+    mode: RunMode;
+    resume?: string;
+    /** Phase timings of the executions before a resume. */
+    earlierTimings?: Record<string, number>;
+    actor: string;
+  },
 ): Promise<LaunchOutcome> {
   const recorder = createRunRecorder(db, { trigger: "dashboard", actor: p.actor });
   const controller = new AbortController();
@@ -288,8 +297,9 @@ async function start(
   const settled: Promise<RunResult> = execution
     .then(
       async (result) => {
-        await recorder.finish(result);
-        return result;
+        const whole = p.resume ? await withEarlierExecutions(db, recorder, result, p.earlierTimings ?? {}) : result;
+        await recorder.finish(whole);
+        return whole;
       },
       async (err: unknown) => {
         const run = current as LiveRun | null;
@@ -335,6 +345,31 @@ async function start(
   // the Run row exists before the caller asks for it
   await recorder.flush();
   return { dryRun: false, runId, resumed: p.resume !== undefined };
+}
+
+/**
+ * The engine reports what one execution did; a resumed run's figures cover all of its executions:
+ * rows written are summed over its committed buckets (as recorded per bucket), timings per phase.
+ */
+async function withEarlierExecutions(
+  db: ControlDb,
+  recorder: { flush(): Promise<void> },
+  result: RunResult,
+  earlierTimings: Record<string, number>,
+): Promise<RunResult> {
+  await recorder.flush();
+  const buckets = await db.runBucket.findMany({ where: { runId: result.runId, status: "succeeded" }, select: { counts: true } });
+  const counts = { ...result.counts };
+  const rowKeys = ["rowsInserted", "rowsUpdated", "latestRowsWritten"] as const;
+  const sums = { rowsInserted: 0, rowsUpdated: 0, latestRowsWritten: 0 };
+  for (const b of buckets) {
+    const c = parseJson<Partial<CaseCounts>>(b.counts) ?? {};
+    for (const k of rowKeys) sums[k] += c[k] ?? 0;
+  }
+  for (const k of rowKeys) counts[k] = Math.max(counts[k], sums[k]);
+  const timings = { ...earlierTimings };
+  for (const [phase, ms] of Object.entries(result.timings)) timings[phase] = (timings[phase] ?? 0) + ms;
+  return { ...result, counts, timings };
 }
 
 /**
@@ -404,7 +439,12 @@ export interface RunBucketRow {
   bucket: number;
   status: string;
   rows: number;
+  /** Attempts over all executions of the run (a resume starts a bucket's count again). */
   attempts: number;
+  /** Failed attempts over all executions. */
+  failures: number;
+  /** The error of the bucket's last failed attempt, also when a later attempt succeeded. */
+  lastError: string | null;
   counts: Partial<CaseCounts> | null;
   error: string | null;
   startedAt: Date | null;
@@ -570,6 +610,9 @@ export async function getRun(deps: RunsDeps, runId: string): Promise<RunDetail |
       runEvents.push({ id: e.id, ts: e.ts, type: e.type, level: e.level, actor: e.actor, message: e.message });
     }
   }
+  const byBucket = new Map<number, BucketAttempt[]>();
+  for (const a of attempts) byBucket.set(a.bucket, [...(byBucket.get(a.bucket) ?? []), a]);
+  const attemptsOf = (bucket: number) => byBucket.get(bucket) ?? [];
   return {
     ...summarise(row, new Date()),
     plan: parseJson<Plan>(row.plan),
@@ -578,7 +621,9 @@ export async function getRun(deps: RunsDeps, runId: string): Promise<RunDetail |
       bucket: b.bucket,
       status: b.status,
       rows: b.rows,
-      attempts: b.attempts,
+      attempts: Math.max(b.attempts, attemptsOf(b.bucket).length),
+      failures: attemptsOf(b.bucket).filter((a) => !a.ok).length,
+      lastError: attemptsOf(b.bucket).filter((a) => !a.ok).at(-1)?.error ?? b.error,
       counts: parseJson<Partial<CaseCounts>>(b.counts),
       error: b.error,
       startedAt: b.startedAt,

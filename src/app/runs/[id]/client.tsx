@@ -20,7 +20,7 @@ import {
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { ApiErrorCallout } from "@/components/api-error-callout";
-import { ChartBucketTimeline } from "@/components/chart-bucket-timeline";
+import { ChartBucketTimeline, type TimelineAttempt } from "@/components/chart-bucket-timeline";
 import { ChartCaseCounts } from "@/components/chart-case-counts";
 import { ChartPhaseTimings } from "@/components/chart-phase-timings";
 import { OperatorButton } from "@/components/operator-button";
@@ -138,48 +138,65 @@ function RunDetailView({ run }: { run: RunDetail }) {
       ) : null}
 
       <Grid columns={{ initial: "1", md: "2" }} gap="4" align="start">
-        <Section title="Run">
-          <DataList.Root size="2">
-            <Field label="Status">
-              <Flex gap="2" align="center">
-                <RunStatusBadge status={run.status} />
-                {run.resumeCount > 0 ? <Badge color="gray">resumed {run.resumeCount}×</Badge> : null}
-              </Flex>
-            </Field>
-            <Field label="Mode">{run.mode}</Field>
-            <Field label="Trigger">{run.trigger}</Field>
-            <Field label="Input">
-              <Code variant="ghost" wrap="wrap">
-                {run.input ?? "—"}
-              </Code>
-            </Field>
-            <Field label="Config version">
-              {run.configVersion ? (
-                <Text>
-                  v{run.configVersion.id} · {run.configVersion.author}
-                  {run.configVersion.comment ? ` · ${run.configVersion.comment}` : ""} ·{" "}
-                  <Code variant="ghost">{run.configVersion.hash.slice(0, 12)}</Code>
-                </Text>
-              ) : (
-                <Text color="gray">the config file (no saved version was active)</Text>
-              )}
-            </Field>
-            <Field label="Started">{formatUtc(run.startedAt ?? run.createdAt)}</Field>
-            <Field label="Finished">{formatUtc(run.finishedAt)}</Field>
-            <Field label="Duration">{formatDuration(run.durationMs)}</Field>
-            <Field label="Buckets">
-              {run.bucketsDone} / {run.bucketsTotal} committed
-            </Field>
-            <Field label="Rows written">
-              <span data-testid="rows-written">
-                {formatCount(run.counts?.rowsInserted ?? 0)} inserted · {formatCount(run.counts?.rowsUpdated ?? 0)} rewritten
-              </span>
-            </Field>
-            <Field label="Executed by">
-              <Code variant="ghost">{run.owner ?? "—"}</Code>
-            </Field>
-          </DataList.Root>
-        </Section>
+        <Flex direction="column" gap="4">
+          <Section title="Run">
+            <DataList.Root size="2">
+              <Field label="Status">
+                <Flex gap="2" align="center">
+                  <RunStatusBadge status={run.status} />
+                  {run.resumeCount > 0 ? <Badge color="gray">resumed {run.resumeCount}×</Badge> : null}
+                </Flex>
+              </Field>
+              <Field label="Mode">{run.mode}</Field>
+              <Field label="Trigger">{run.trigger}</Field>
+              <Field label="Input">
+                <Code variant="ghost" wrap="wrap">
+                  {run.input ?? "—"}
+                </Code>
+              </Field>
+              <Field label="Config version">
+                {run.configVersion ? (
+                  <Text>
+                    v{run.configVersion.id} · {run.configVersion.author}
+                    {run.configVersion.comment ? ` · ${run.configVersion.comment}` : ""} ·{" "}
+                    <Code variant="ghost">{run.configVersion.hash.slice(0, 12)}</Code>
+                  </Text>
+                ) : (
+                  <Text color="gray">the config file (no saved version was active)</Text>
+                )}
+              </Field>
+              <Field label="Started">{formatUtc(run.startedAt ?? run.createdAt)}</Field>
+              <Field label="Finished">{formatUtc(run.finishedAt)}</Field>
+              <Field label="Duration">{formatDuration(run.durationMs)}</Field>
+              <Field label="Buckets">
+                {run.bucketsDone} / {run.bucketsTotal} committed
+              </Field>
+              <Field label="Rows written">
+                <span data-testid="rows-written">
+                  {going
+                    ? `${formatCount(run.rowsWritten)} so far`
+                    : `${formatCount(run.counts?.rowsInserted ?? 0)} inserted · ${formatCount(run.counts?.rowsUpdated ?? 0)} rewritten`}
+                </span>
+              </Field>
+              <Field label="Executed by">
+                <Code variant="ghost">{run.owner ?? "—"}</Code>
+              </Field>
+            </DataList.Root>
+          </Section>
+          <Section title="History" testId="run-history">
+            <Flex direction="column" gap="2">
+              {run.events.map((e) => (
+                <Flex key={e.id} gap="2" align="baseline">
+                  <Text size="1" color="gray" style={{ whiteSpace: "nowrap" }}>
+                    {formatUtc(e.ts)}
+                  </Text>
+                  <Badge color={e.level === "error" ? "red" : e.level === "warn" ? "amber" : "gray"}>{e.type}</Badge>
+                  <Text size="1">{e.message}</Text>
+                </Flex>
+              ))}
+            </Flex>
+          </Section>
+        </Flex>
         <Flex direction="column" gap="4">
           <Section title="Records per case" testId="run-counts">
             {run.counts ? (
@@ -199,7 +216,8 @@ function RunDetailView({ run }: { run: RunDetail }) {
                 <ChartPhaseTimings timings={run.timings} />
                 {run.timings.total !== undefined ? (
                   <Text size="1" color="gray">
-                    total {formatDuration(run.timings.total)} (of the last execution)
+                    total {formatDuration(run.timings.total)}
+                    {run.resumeCount > 0 ? `, over ${run.resumeCount + 1} executions` : ""}
                   </Text>
                 ) : null}
               </>
@@ -223,8 +241,8 @@ function RunDetailView({ run }: { run: RunDetail }) {
           </Flex>
         }
       >
-        {run.buckets.length ? (
-          <ChartBucketTimeline buckets={run.buckets} runStartedAt={run.startedAt} />
+        {run.buckets.length || run.attempts.length ? (
+          <ChartBucketTimeline attempts={timelineOf(run)} runStartedAt={run.startedAt} />
         ) : (
           <Text size="2" color="gray">
             No bucket has been attempted yet.
@@ -253,13 +271,23 @@ function RunDetailView({ run }: { run: RunDetail }) {
                     <Table.Cell>
                       <RunStatusBadge status={b.status} />
                     </Table.Cell>
-                    <Table.Cell justify="end">{b.attempts}</Table.Cell>
+                    <Table.Cell justify="end">
+                      {b.attempts}
+                      {b.failures > 0 ? (
+                        <Text size="1" color="red">
+                          {" "}
+                          ({b.failures} failed)
+                        </Text>
+                      ) : null}
+                    </Table.Cell>
                     <Table.Cell justify="end">{formatCount(b.rows)}</Table.Cell>
                     <Table.Cell justify="end">{formatDuration(b.durationMs)}</Table.Cell>
-                    <Table.Cell>
-                      <Text size="1" color="red">
-                        {b.error ?? ""}
-                      </Text>
+                    <Table.Cell style={{ maxWidth: 220 }}>
+                      {b.lastError ? (
+                        <Text as="div" size="1" color={b.status === "succeeded" ? "gray" : "red"} truncate title={b.lastError}>
+                          {b.lastError}
+                        </Text>
+                      ) : null}
                     </Table.Cell>
                   </Table.Row>
                 ))}
@@ -302,19 +330,6 @@ function RunDetailView({ run }: { run: RunDetail }) {
               </Table.Root>
             )}
           </Section>
-          <Section title="History" testId="run-history">
-            <Flex direction="column" gap="2">
-              {run.events.map((e) => (
-                <Flex key={e.id} gap="2" align="baseline">
-                  <Text size="1" color="gray" style={{ whiteSpace: "nowrap" }}>
-                    {formatUtc(e.ts)}
-                  </Text>
-                  <Badge color={e.level === "error" ? "red" : e.level === "warn" ? "amber" : "gray"}>{e.type}</Badge>
-                  <Text size="1">{e.message}</Text>
-                </Flex>
-              ))}
-            </Flex>
-          </Section>
         </Flex>
       </Grid>
 
@@ -324,6 +339,34 @@ function RunDetailView({ run }: { run: RunDetail }) {
         </Section>
       ) : null}
     </Flex>
+  );
+}
+
+/** Every attempt from the audit trail; a run recorded without one falls back to its bucket rows. */
+function timelineOf(run: RunDetail): TimelineAttempt[] {
+  if (run.attempts.length > 0) {
+    return run.attempts.map((a) => ({
+      bucket: a.bucket,
+      status: a.ok ? "succeeded" : a.level === "warn" ? "retrying" : "failed",
+      rows: a.rows,
+      startedAt: new Date(a.ts.getTime() - (a.durationMs ?? 0)),
+      finishedAt: a.ts,
+      error: a.error,
+    }));
+  }
+  return run.buckets.flatMap((b) =>
+    b.startedAt && b.finishedAt
+      ? [
+          {
+            bucket: b.bucket,
+            status: b.status === "succeeded" ? "succeeded" : b.status === "retrying" ? "retrying" : "failed",
+            rows: b.rows,
+            startedAt: b.startedAt,
+            finishedAt: b.finishedAt,
+            error: b.error,
+          } satisfies TimelineAttempt,
+        ]
+      : [],
   );
 }
 

@@ -198,6 +198,7 @@ describe("runs", () => {
     const done = await waitForEnd(held.runId);
     expect(done.status).toBe("succeeded");
     expect(done.resumeCount).toBe(1);
+    expect(done.counts?.rowsInserted).toBe(await summaryRows());
     expect(done.bucketsDone).toBe(done.bucketsTotal);
     expect(done.events.map((e) => e.type)).toEqual(["run.start", "run.log", "run.cancel", "run.resume", "run.finish"]);
     // a succeeded run cannot be resumed
@@ -228,6 +229,12 @@ describe("runs", () => {
       expect(done.buckets.every((b) => b.status === "succeeded")).toBe(true);
       expect(done.attempts.filter((a) => !a.ok)).toHaveLength(1);
       expect(done.attempts.filter((a) => a.ok)).toHaveLength(done.bucketsTotal);
+      // the bucket that failed keeps its history; the run's figures cover both executions
+      const hit = done.buckets.find((b) => b.failures > 0);
+      expect(hit).toMatchObject({ status: "succeeded", attempts: 2, failures: 1, lastError: expect.stringMatching(/injected permanent fault/) as unknown });
+      expect(done.counts?.rowsInserted).toBe(await summaryRows());
+      expect(done.timings?.read).toBeGreaterThanOrEqual(0); // from the first execution
+      expect(done.timings?.finalize).toBeGreaterThanOrEqual(0); // from the resumed one
     } finally {
       delete process.env.SP_FAULT_INJECTION;
     }
