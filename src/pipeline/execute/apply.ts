@@ -9,7 +9,7 @@ import { execute, queryOne, quoteIdent } from "../engine/duckdb";
 import type { Layout } from "../layout";
 import { monthIndexSql, monthValueSql } from "../sql/months";
 import type { Targets } from "../targets";
-import { gridSql, liveRowSql, summaryColumnNames } from "./tables";
+import { gridSql, liveRowSql, recordIndexSelect, summaryColumnNames } from "./tables";
 
 export interface BucketResult {
   rowsInserted: number;
@@ -85,7 +85,7 @@ async function applyFastPath(
     `INSERT INTO ${targets.latest} (${cols})
      SELECT ${select} FROM __sp_frows r QUALIFY row_number() OVER (PARTITION BY r.acct ORDER BY r.mi DESC) = 1`,
   );
-  await execute(conn, `INSERT INTO ${targets.records} SELECT acct, mi, ts, seq, tomb, kase FROM ${p.work} WHERE bucket = ${p.bucket} AND fast`);
+  await execute(conn, `INSERT INTO ${targets.records} SELECT ${recordIndexSelect(layout)} FROM ${p.work} WHERE bucket = ${p.bucket} AND fast`);
   const accounts = await queryOne(conn, `SELECT count(*) AS n FROM __sp_fl`);
   await execute(conn, "DROP TABLE IF EXISTS __sp_fl");
   await execute(conn, "DROP TABLE IF EXISTS __sp_frows");
@@ -113,11 +113,13 @@ async function applyFullPath(
     return { rowsInserted: 0, rowsUpdated: 0, latestRowsWritten: 0, records };
   }
   // the record index first: timestamps below are read from it, batch included
+  // (a revived row changes nothing in the index: its tombstone stays in force)
+  const indexChanges = `SELECT * FROM (${changes}) WHERE kase <> 'revive'`;
   await execute(
     conn,
-    `DELETE FROM ${targets.records} r USING (${changes}) w WHERE r.acct = w.acct AND r.mi = w.mi`,
+    `DELETE FROM ${targets.records} r USING (${indexChanges}) w WHERE r.acct = w.acct AND r.mi = w.mi`,
   );
-  await execute(conn, `INSERT INTO ${targets.records} SELECT acct, mi, ts, seq, tomb, kase FROM (${changes})`);
+  await execute(conn, `INSERT INTO ${targets.records} SELECT ${recordIndexSelect(layout)} FROM (${indexChanges})`);
 
   // existing rows in reach: element 0 of each array is the mapped value of that month's live record
   const exCols = [
@@ -149,30 +151,43 @@ async function applyFullPath(
     `CREATE OR REPLACE TEMP TABLE __sp_cells AS
      SELECT ${cellCols.join(", ")} FROM __sp_ex e FULL OUTER JOIN (${changes}) w ON w.acct = e.acct AND w.mi = e.mi`,
   );
-  const valueLists = layout.rolling.map((_, i) => `list(v${i}) AS vals${i}`).join(", ");
-  await execute(
-    conn,
-    `CREATE OR REPLACE TEMP TABLE __sp_dense AS
-     WITH c AS (SELECT acct, list(mi) AS mis, ${valueLists} FROM __sp_cells GROUP BY acct),
-          t AS (SELECT r.acct, list(r.mi) AS tmis, list(r.ts) AS tss FROM ${targets.records} r
-                JOIN __sp_fa f ON f.acct = r.acct WHERE r.mi BETWEEN f.lo - ${L - 1} AND f.hi GROUP BY r.acct),
-          j AS (SELECT f.acct, f.lo, f.hi, f.lo - ${L - 1} AS base, c.*, t.tmis, t.tss,
-                       list_transform(range(f.hi - f.lo + ${L}), lambda k: coalesce(list_position(c.mis, f.lo - ${L - 1} + k), 0)) AS idx,
-                       list_transform(range(f.hi - f.lo + ${L}), lambda k: coalesce(list_position(t.tmis, f.lo - ${L - 1} + k), 0)) AS tidx
-                FROM __sp_fa f JOIN c ON c.acct = f.acct LEFT JOIN t ON t.acct = f.acct)
-     SELECT acct, lo, hi, base, list_select(tss, tidx) AS dts, ${layout.rolling.map((_, i) => `list_select(vals${i}, idx) AS d${i}`).join(", ")}
-     FROM j`,
-  );
-  // row t's array: the dense values of months t-L+1..t, newest first
-  const arrays = layout.rolling.map(
-    (r, i) => `list_reverse(d.d${i}[c.mi - d.base + ${2 - r.historyLength} : c.mi - d.base + 1]) AS a${i}`,
-  );
+  // One sorted list of cells per account; a dense list per column built from it in one pass (gaps
+  // become NULL runs); then every row is a slice of the dense lists, produced by unnest in the same
+  // query so the lists are never joined back to the rows.
+  const cellFields = [
+    `'p': mi`,
+    `'re': row_exists`,
+    `'ex': existed`,
+    ...layout.rolling.map((_, i) => `'v${i}': v${i}`),
+    ...layout.scalars.map((_, i) => `'s${i}': s${i}`),
+    `'dflag': dflag`,
+  ].join(", ");
+  const denseOf = (list: string, field: string, type: string) =>
+    `flatten(list_transform(range(1, len(${list}) + 1), lambda j: list_concat(list_resize([]::${type}[], ${list}[j].p - (CASE WHEN j = 1 THEN base ELSE ${list}[j - 1].p + 1 END)), [${list}[j].${field}])))`;
+  const rowFields = [
+    `unnest(list_transform(rows, lambda e: e.p)) AS mi`,
+    `unnest(list_transform(rows, lambda e: e.ex)) AS existed`,
+    ...layout.scalars.map((_, i) => `unnest(list_transform(rows, lambda e: e.s${i})) AS s${i}`),
+    `unnest(list_transform(rows, lambda e: e.dflag)) AS dflag`,
+    `unnest(list_transform(rows, lambda e: list_max(dts[e.p - base + ${2 - L} : e.p - base + 1]))) AS new_base_ts`,
+    ...layout.rolling.map(
+      (r, i) => `unnest(list_transform(rows, lambda e: list_reverse(d${i}[e.p - base + ${2 - r.historyLength} : e.p - base + 1]))) AS a${i}`,
+    ),
+  ];
   await execute(
     conn,
     `CREATE OR REPLACE TEMP TABLE __sp_rows AS
-     SELECT c.*, list_max(d.dts[c.mi - d.base + ${2 - L} : c.mi - d.base + 1]) AS new_base_ts, ${arrays.join(", ")}
-     FROM __sp_cells c JOIN __sp_dense d ON d.acct = c.acct
-     WHERE c.row_exists AND c.mi BETWEEN d.lo AND d.hi`,
+     WITH c AS (SELECT acct, list_sort(list({${cellFields}})) AS cl FROM __sp_cells GROUP BY acct),
+          t AS (SELECT r.acct, list_sort(list({'p': r.mi, 'ts': r.ts})) AS tl FROM ${targets.records} r
+                JOIN __sp_fa f ON f.acct = r.acct WHERE r.mi BETWEEN f.lo - ${L - 1} AND f.hi GROUP BY r.acct),
+          j AS (SELECT f.acct, f.lo, f.lo - ${L - 1} AS base, c.cl, coalesce(t.tl, []) AS tl
+                FROM __sp_fa f JOIN c ON c.acct = f.acct LEFT JOIN t ON t.acct = f.acct),
+          d AS (SELECT acct, base, list_filter(cl, lambda e: e.re AND e.p >= lo) AS rows,
+                       ${denseOf("tl", "ts", "TIMESTAMP")} AS dts,
+                       ${layout.rolling.map((r, i) => `${denseOf("cl", `v${i}`, r.sqlType)} AS d${i}`).join(",\n                       ")}
+                FROM j)
+     SELECT acct, ${rowFields.join(",\n            ")}
+     FROM d`,
   );
   const counts = await queryOne(
     conn,
@@ -189,15 +204,44 @@ async function applyFullPath(
     `INSERT INTO ${targets.summary} (${cols})
      SELECT ${rowSelect(layout, "r", "r.new_base_ts", [...layout.rolling.map((_, i) => `r.a${i}`), ...grids])} FROM __sp_rows r`,
   );
-  // latest: each account's newest live row, wherever it is (a delete of the latest month falls back)
-  await execute(conn, `DELETE FROM ${targets.latest} WHERE ${acctCol} IN (SELECT acct FROM __sp_fa)`);
+  // latest: each account's newest live row. A latest row after the rewritten window stays; else
+  // the newest live row just written; only an account whose rewritten rows are all deleted falls
+  // back to an older row of the summary.
+  const rowLive = layout.deleteFlag
+    ? `NOT coalesce(CAST(r.dflag AS VARCHAR) IN (${layout.deleteFlag.values.map((v) => `'${v.replaceAll("'", "''")}'`).join(", ")}), FALSE)`
+    : "TRUE";
+  await execute(
+    conn,
+    `CREATE OR REPLACE TEMP TABLE __sp_redo AS
+     SELECT f.acct, f.lo FROM __sp_fa f
+     LEFT JOIN (SELECT l.${acctCol} AS acct, ${sMi("l")} AS lmi FROM ${targets.latest} l
+                WHERE l.${acctCol} IN (SELECT acct FROM __sp_fa)) l ON l.acct = f.acct
+     WHERE l.lmi IS NULL OR l.lmi <= f.hi`,
+  );
+  await execute(conn, `DELETE FROM ${targets.latest} WHERE ${acctCol} IN (SELECT acct FROM __sp_redo)`);
   await execute(
     conn,
     `INSERT INTO ${targets.latest} (${cols})
-     SELECT ${cols} FROM ${targets.summary} s
-     WHERE s.${acctCol} IN (SELECT acct FROM __sp_fa) AND ${liveRowSql(layout, "s")}
-     QUALIFY row_number() OVER (PARTITION BY s.${acctCol} ORDER BY ${sMi("s")} DESC) = 1`,
+     SELECT ${rowSelect(layout, "r", "r.new_base_ts", [...layout.rolling.map((_, i) => `r.a${i}`), ...grids])}
+     FROM __sp_rows r WHERE ${rowLive} AND r.acct IN (SELECT acct FROM __sp_redo)
+     QUALIFY row_number() OVER (PARTITION BY r.acct ORDER BY r.mi DESC) = 1`,
   );
+  await execute(
+    conn,
+    `CREATE OR REPLACE TEMP TABLE __sp_nolive AS
+     SELECT d.acct, d.lo FROM __sp_redo d
+     WHERE d.acct NOT IN (SELECT ${acctCol} FROM ${targets.latest} WHERE ${acctCol} IN (SELECT acct FROM __sp_redo))`,
+  );
+  const fallback = await queryOne(conn, `SELECT count(*) AS n FROM __sp_nolive`);
+  if (Number(fallback?.n ?? 0) > 0) {
+    await execute(
+      conn,
+      `INSERT INTO ${targets.latest} (${cols})
+       SELECT ${cols.split(", ").map((c) => `s.${c}`).join(", ")} FROM ${targets.summary} s JOIN __sp_nolive f ON f.acct = s.${acctCol}
+       WHERE ${sMi("s")} < f.lo AND ${liveRowSql(layout, "s")}
+       QUALIFY row_number() OVER (PARTITION BY s.${acctCol} ORDER BY ${sMi("s")} DESC) = 1`,
+    );
+  }
   const latest = await queryOne(
     conn,
     `SELECT count(*) AS n FROM ${targets.latest} WHERE ${acctCol} IN (SELECT acct FROM __sp_fa)`,
@@ -213,7 +257,7 @@ async function applyFullPath(
      WHERE r.acct IN (SELECT acct FROM __sp_fa)
      GROUP BY r.acct, l.lmi HAVING max(r.mi) > coalesce(l.lmi, -1)`,
   );
-  for (const t of ["__sp_fa", "__sp_ex", "__sp_cells", "__sp_dense", "__sp_rows"]) await execute(conn, `DROP TABLE IF EXISTS ${t}`);
+  for (const t of ["__sp_fa", "__sp_ex", "__sp_cells", "__sp_rows", "__sp_redo", "__sp_nolive"]) await execute(conn, `DROP TABLE IF EXISTS ${t}`);
   return {
     rowsInserted: Number(counts?.ins ?? 0),
     rowsUpdated: Number(counts?.upd ?? 0),

@@ -35,9 +35,11 @@ export async function ensureTargetTables(conn: DuckDBConnection, targets: Target
   const defs = summaryColumnDefs(layout, types).join(",\n  ");
   await execute(conn, `CREATE TABLE IF NOT EXISTS ${targets.summary} (\n  ${defs}\n)`);
   await execute(conn, `CREATE TABLE IF NOT EXISTS ${targets.latest} (\n  ${defs}\n)`);
+  // tombstones keep their scalar values: a later stale live record may need their row built
+  const tombCols = [...layout.scalars.map((_, i) => `s${i} ${types.scalars[i] ?? "VARCHAR"}`), `dflag ${types.dflag}`].join(", ");
   await execute(
     conn,
-    `CREATE TABLE IF NOT EXISTS ${targets.records} (acct ${layout.accountKind} NOT NULL, mi INTEGER NOT NULL, ts TIMESTAMP NOT NULL, seq BIGINT NOT NULL, tomb BOOLEAN NOT NULL, kase VARCHAR NOT NULL)`,
+    `CREATE TABLE IF NOT EXISTS ${targets.records} (acct ${layout.accountKind} NOT NULL, mi INTEGER NOT NULL, ts TIMESTAMP NOT NULL, seq BIGINT NOT NULL, tomb BOOLEAN NOT NULL, kase VARCHAR NOT NULL, ${tombCols})`,
   );
   await execute(conn, `CREATE TABLE IF NOT EXISTS ${targets.tail} (acct ${layout.accountKind} NOT NULL)`);
 }
@@ -53,4 +55,10 @@ export function liveRowSql(layout: Layout, alias: string): string {
   if (!layout.deleteFlag) return "TRUE";
   const values = layout.deleteFlag.values.map((v) => `'${v.replaceAll("'", "''")}'`).join(", ");
   return `NOT coalesce(CAST(${alias}.${quoteIdent(layout.deleteFlag.column)} AS VARCHAR) IN (${values}), FALSE)`;
+}
+
+/** The columns written to the record index from a work row (tombstone payload only for tombstones). */
+export function recordIndexSelect(layout: Layout): string {
+  const payload = [...layout.scalars.map((_, i) => `s${i}`), "dflag"].map((c) => `CASE WHEN tomb THEN ${c} END`);
+  return ["acct", "mi", "ts", "seq", "tomb", "kase", ...payload].join(", ");
 }

@@ -123,15 +123,22 @@ export async function classifyBatch(
   await execute(
     conn,
     `CREATE OR REPLACE TEMP TABLE __sp_v AS
-     SELECT r.acct, r.mi, r.ts FROM ${targets.records} r
+     SELECT r.* FROM ${targets.records} r
      WHERE r.acct IN (SELECT acct FROM __sp_acc2 WHERE NOT fast)`,
   );
   await execute(
     conn,
     `CREATE OR REPLACE TABLE ${p.work} AS
-     SELECT d.*, a.lmi, a.fast, CAST(hash(d.acct) % ${bucketCount} AS INTEGER) AS bucket,
+     SELECT d.acct, d.mi,
+       CASE WHEN revive THEN v.ts ELSE d.ts END AS ts, d.pos,
+       CASE WHEN revive THEN v.seq ELSE d.seq END AS seq,
+       d.tomb OR revive AS tomb,
+       ${vcols.map((c) => `CASE WHEN revive THEN NULL ELSE d.${c} END AS ${c}`).join(", ")},
+       ${[...scols, "dflag"].map((c) => `CASE WHEN revive THEN v.${c} ELSE d.${c} END AS ${c}`).join(", ")},
+       d.any_live, a.lmi, a.fast, CAST(hash(d.acct) % ${bucketCount} AS INTEGER) AS bucket,
        CASE
          WHEN a.fast THEN 'forward'
+         WHEN revive THEN 'revive'
          WHEN v.ts IS NOT NULL AND v.ts > d.ts THEN 'stale'
          WHEN d.tomb AND (sr.acct IS NOT NULL OR d.any_live) THEN 'delete'
          WHEN d.tomb THEN 'ignored_delete'
@@ -144,6 +151,10 @@ export async function classifyBatch(
      FROM __sp_d d
      JOIN __sp_acc2 a ON a.acct = d.acct
      LEFT JOIN __sp_v v ON v.acct = d.acct AND v.mi = d.mi
+     LEFT JOIN __sp_srows sr0 ON sr0.acct = d.acct AND sr0.mi = d.mi
+     -- a stale live record still makes its month's row exist (SPEC §3: R holds a live record) when
+     -- the record in force is a tombstone that never had a row: the row is built from that tombstone
+     CROSS JOIN LATERAL (SELECT NOT a.fast AND v.ts IS NOT NULL AND v.ts > d.ts AND d.any_live AND v.tomb AND sr0.acct IS NULL AS revive) rv
      LEFT JOIN (SELECT acct, max(mi) AS max_mi FROM __sp_srows GROUP BY acct) sa ON sa.acct = d.acct
      LEFT JOIN __sp_srows sr ON sr.acct = d.acct AND sr.mi = d.mi`,
   );
@@ -174,7 +185,7 @@ export async function buildPlan(
     `SELECT count(*) FILTER (WHERE kase = 'new') AS new_rec,
             count(*) FILTER (WHERE kase = 'forward') AS fwd,
             count(*) FILTER (WHERE kase = 'backfill') AS back,
-            count(*) FILTER (WHERE kase = 'stale') AS stale,
+            count(*) FILTER (WHERE kase IN ('stale', 'revive')) AS stale,
             count(*) FILTER (WHERE kase = 'delete') AS del,
             count(*) FILTER (WHERE kase = 'ignored_delete') AS ign,
             count(DISTINCT acct) FILTER (WHERE kase = 'new') AS new_acc,
@@ -188,7 +199,7 @@ export async function buildPlan(
     `SELECT mi, count(*) AS n,
             count(*) FILTER (WHERE kase = 'new') AS a, count(*) FILTER (WHERE kase = 'forward') AS b,
             count(*) FILTER (WHERE kase = 'backfill') AS c, count(*) FILTER (WHERE kase IN ('delete', 'ignored_delete')) AS d,
-            count(*) FILTER (WHERE kase = 'stale') AS e
+            count(*) FILTER (WHERE kase IN ('stale', 'revive')) AS e
      FROM ${p.work} GROUP BY mi ORDER BY mi`,
   );
   // rows of full-path accounts that already exist in the window a change reaches
