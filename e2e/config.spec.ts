@@ -64,6 +64,9 @@ test("an invalid expression is shown at its field and not saved; a valid edit is
   await json.fill(((await json.inputValue()) ?? "").replace('"history_length": 36', '"history_length": 0'));
   await page.getByRole("tab", { name: "Form" }).click();
   await expect(page.locator('[data-field="history_length"]').getByTestId("field-error")).toContainText(/>=\s*1|too small/i);
+  // and the expression is still reported, both at their fields
+  await expect(fieldError).toContainText("read_csv");
+  await expect(page.getByTestId("config-status")).toHaveText("2 problems");
   await shoot(page, "config-invalid-schema");
 
   // nothing was saved

@@ -139,8 +139,8 @@ function Editor({ initialText, activeJson, activeId }: { initialText: string; ac
   }, [draft.jsonError, parsed]);
   const canonical = parsed?.success ? pretty(parsed.data as Doc) : null;
 
-  // the engine's expression checks, once typing pauses and the schema is satisfied
-  const checkText = canonical !== null ? JSON.stringify(draft.doc) : null;
+  // the engine's expression checks (and the schema again, server-side), once typing pauses
+  const checkText = draft.jsonError === null ? JSON.stringify(draft.doc) : null;
   const fitsUrl = checkText === null || encodeURIComponent(JSON.stringify({ text: checkText })).length <= MAX_CHECK_URL_CHARS;
   const debouncedCheck = useDebounced(fitsUrl ? checkText : null, SERVER_CHECK_DELAY_MS);
   const validation = useConfigValidation(debouncedCheck);

@@ -8,7 +8,7 @@ import path from "node:path";
 import { createTwoFilesPatch, FILE_HEADERS_ONLY } from "diff";
 import type { ControlDb } from "@/control/db";
 import type { ConfigVersion } from "@/generated/prisma/client";
-import { checkConfigExpressions } from "@/pipeline/config/expr";
+import { checkConfigExpressions, checkExpression } from "@/pipeline/config/expr";
 import { parseConfigText, zodIssues } from "@/pipeline/config/load";
 import { configSchema, type PipelineConfig } from "@/pipeline/config/schema";
 import type { Engine } from "@/pipeline/engine/duckdb";
@@ -41,6 +41,41 @@ async function knownSourceColumns(engine: Engine, cfg: PipelineConfig): Promise<
 }
 
 /**
+ * The engine's verdict on each expression of a document the schema refused, field by field (source
+ * columns unknown): expressions that are strings and not already reported.
+ */
+async function expressionIssuesOf(engine: Engine, doc: unknown, reported: ReadonlySet<string>): Promise<ErrorIssue[]> {
+  const fields: { path: string; expr: string }[] = [];
+  const collect = (list: string, key: string) => {
+    const items = typeof doc === "object" && doc !== null ? (doc as Record<string, unknown>)[list] : undefined;
+    if (!Array.isArray(items)) return;
+    items.forEach((item: unknown, i) => {
+      const expr = typeof item === "object" && item !== null ? (item as Record<string, unknown>)[key] : undefined;
+      const path = `${list}[${i}].${key}`;
+      if (typeof expr === "string" && expr.trim() !== "" && !reported.has(path)) fields.push({ path, expr });
+    });
+  };
+  collect("rolling_columns", "mapper_expr");
+  collect("columns", "expr");
+  if (fields.length === 0) return [];
+  const issues: ErrorIssue[] = [];
+  const conn = await engine.connect();
+  try {
+    for (const f of fields) {
+      try {
+        await checkExpression(conn, f.expr, { field: f.path, allowedColumns: null });
+      } catch (err) {
+        if (!(isPipelineError(err) && err.code === "CONFIG_INVALID")) throw err;
+        issues.push(...err.issues);
+      }
+    }
+  } finally {
+    conn.closeSync();
+  }
+  return issues;
+}
+
+/**
  * Validates a config document: JSON syntax, the zod schema (issues with field paths such as
  * `rolling_columns[2].data_type`), then every expression parsed and checked by the engine.
  */
@@ -53,7 +88,11 @@ export async function validateConfig(engine: Engine, text: string): Promise<Vali
     return invalid([{ path: "(root)", message: `not valid JSON: ${err instanceof Error ? err.message : String(err)}` }]);
   }
   const parsed = configSchema.safeParse(doc);
-  if (!parsed.success) return invalid(zodIssues(parsed.error));
+  if (!parsed.success) {
+    // the expressions are still worth checking: a draft is often wrong in more than one place
+    const issues = zodIssues(parsed.error);
+    return invalid([...issues, ...(await expressionIssuesOf(engine, doc, new Set(issues.map((i) => i.path))))]);
+  }
   const cfg = parsed.data;
   const sourceColumns = await knownSourceColumns(engine, cfg);
   const conn = await engine.connect();

@@ -124,6 +124,19 @@ describe("config router", () => {
       expect(r.issues.find((i) => i.path === "(root)")?.message).toMatch(/surprise/);
     });
 
+    it("still checks the expressions of a document the schema refuses", async () => {
+      const r = await (await viewer()).config.validate({
+        text: withDoc((d) => {
+          d.history_length = 0;
+          d.rolling_columns[0] = { ...d.rolling_columns[0], mapper_expr: "read_csv('x')" };
+          d.rolling_columns[1] = { ...d.rolling_columns[1], mapper_expr: 42 };
+        }),
+      });
+      expect(r.issues.map((i) => i.path).sort()).toEqual(["history_length", "rolling_columns[0].mapper_expr", "rolling_columns[1].mapper_expr"]);
+      expect(r.issues.find((i) => i.path === "rolling_columns[0].mapper_expr")?.message).toMatch(/read_csv/);
+      expect(r.issues.find((i) => i.path === "rolling_columns[1].mapper_expr")?.message).toMatch(/expected string/);
+    });
+
     it("reports broken JSON at the root", async () => {
       const r = await (await viewer()).config.validate({ text: '{"version": 1,' });
       expect(r).toMatchObject({ ok: false, issues: [{ path: "(root)", message: expect.stringMatching(/^not valid JSON/) }] });
