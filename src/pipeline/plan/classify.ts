@@ -147,7 +147,8 @@ export async function classifyBatch(
          ELSE 'backfill'
        END AS kase,
        sa.acct IS NULL AS new_account,
-       sr.acct IS NOT NULL OR d.any_live AS row_exists
+       sr.acct IS NOT NULL OR d.any_live AS row_exists,
+       sr.acct IS NOT NULL AS had_row
      FROM __sp_d d
      JOIN __sp_acc2 a ON a.acct = d.acct
      LEFT JOIN __sp_v v ON v.acct = d.acct AND v.mi = d.mi
@@ -191,7 +192,7 @@ export async function buildPlan(
             count(DISTINCT acct) FILTER (WHERE kase = 'new') AS new_acc,
             count(DISTINCT acct) AS accounts,
             count(DISTINCT acct) FILTER (WHERE fast) AS fast_acc,
-            count(*) FILTER (WHERE kase <> 'stale' AND NOT tomb AND NOT row_exists) AS inserts
+            count(*) FILTER (WHERE kase <> 'stale' AND row_exists AND NOT had_row) AS inserts
      FROM ${p.work}`,
   );
   const months = await queryRows(

@@ -267,12 +267,20 @@ export async function buildStage(
       cause: err,
     });
   }
+  const internal = [
+    ...(p.hasFileColumn ? [quoteIdent(FILE_COLUMN)] : []),
+    ...(p.hasPreReason ? [quoteIdent(PRE_REASON)] : []),
+  ];
   await execute(
     conn,
+    // the position is counted within the file the record came from (0-based), as an operator reads it;
+    // the stored record holds the source columns only
     `INSERT INTO ${quoteIdent(p.quarantineTable)}
      SELECT ${quoteString(p.runId)}, CAST(${quoteString(p.now.toISOString())} AS TIMESTAMP),
-            coalesce(s.file, ${quoteString(p.sourceName)}), s.pos, s.reason, CAST(to_json(r) AS VARCHAR)
-     FROM ${p.stageTable} s JOIN ${raw} r ON r.rowid - (SELECT min(rowid) FROM ${raw}) = s.pos
+            coalesce(s.file, ${quoteString(p.sourceName)}), s.file_pos, s.reason, CAST(to_json(r) AS VARCHAR)
+     FROM (SELECT *, pos - min(pos) OVER (PARTITION BY file) AS file_pos FROM ${p.stageTable}) s
+     JOIN (SELECT rowid - (SELECT min(rowid) FROM ${raw}) AS __sp_rid, * ${internal.length ? `EXCLUDE (${internal.join(", ")})` : ""} FROM ${raw}) r
+       ON r.__sp_rid = s.pos
      WHERE s.reason IS NOT NULL`,
   );
   const c = await queryOne(conn, `SELECT count(*) AS n, count(reason) AS q FROM ${p.stageTable}`);
