@@ -151,43 +151,39 @@ async function applyFullPath(
     `CREATE OR REPLACE TEMP TABLE __sp_cells AS
      SELECT ${cellCols.join(", ")} FROM __sp_ex e FULL OUTER JOIN (${changes}) w ON w.acct = e.acct AND w.mi = e.mi`,
   );
-  // One sorted list of cells per account; a dense list per column built from it in one pass (gaps
-  // become NULL runs); then every row is a slice of the dense lists, produced by unnest in the same
-  // query so the lists are never joined back to the rows.
-  const cellFields = [
-    `'p': mi`,
-    `'re': row_exists`,
-    `'ex': existed`,
-    ...layout.rolling.map((_, i) => `'v${i}': v${i}`),
-    ...layout.scalars.map((_, i) => `'s${i}': s${i}`),
-    `'dflag': dflag`,
+  // Every month of each account from its first known month to its last row, gaps included, so a
+  // window of the last L rows is exactly the last L months: the arrays are window lists (newest
+  // first after reversal, NULL-padded), base_ts the window maximum of the record index's timestamps.
+  const gridCols = [
+    "c.row_exists",
+    "c.existed",
+    ...layout.rolling.map((_, i) => `c.v${i}`),
+    ...layout.scalars.map((_, i) => `c.s${i}`),
+    "c.dflag",
   ].join(", ");
-  const denseOf = (list: string, field: string, type: string) =>
-    `flatten(list_transform(range(1, len(${list}) + 1), lambda j: list_concat(list_resize([]::${type}[], ${list}[j].p - (CASE WHEN j = 1 THEN base ELSE ${list}[j - 1].p + 1 END)), [${list}[j].${field}])))`;
-  const rowFields = [
-    `unnest(list_transform(rows, lambda e: e.p)) AS mi`,
-    `unnest(list_transform(rows, lambda e: e.ex)) AS existed`,
-    ...layout.scalars.map((_, i) => `unnest(list_transform(rows, lambda e: e.s${i})) AS s${i}`),
-    `unnest(list_transform(rows, lambda e: e.dflag)) AS dflag`,
-    `unnest(list_transform(rows, lambda e: list_max(dts[e.p - base + ${2 - L} : e.p - base + 1]))) AS new_base_ts`,
-    ...layout.rolling.map(
-      (r, i) => `unnest(list_transform(rows, lambda e: list_reverse(d${i}[e.p - base + ${2 - r.historyLength} : e.p - base + 1]))) AS a${i}`,
-    ),
-  ];
+  const windows = [`max(ts) OVER win AS new_base_ts`, ...layout.rolling.map((_, i) => `list(v${i}) OVER win AS l${i}`)].join(", ");
+  const outCols = [
+    "w.acct",
+    "w.mi",
+    "w.existed",
+    ...layout.scalars.map((_, i) => `w.s${i}`),
+    "w.dflag",
+    "w.new_base_ts",
+    ...layout.rolling.map((r, i) => `list_resize(list_reverse(w.l${i})[1:${r.historyLength}], ${r.historyLength}) AS a${i}`),
+  ].join(", ");
   await execute(
     conn,
     `CREATE OR REPLACE TEMP TABLE __sp_rows AS
-     WITH c AS (SELECT acct, list_sort(list({${cellFields}})) AS cl FROM __sp_cells GROUP BY acct),
-          t AS (SELECT r.acct, list_sort(list({'p': r.mi, 'ts': r.ts})) AS tl FROM ${targets.records} r
-                JOIN __sp_fa f ON f.acct = r.acct WHERE r.mi BETWEEN f.lo - ${L - 1} AND f.hi GROUP BY r.acct),
-          j AS (SELECT f.acct, f.lo, f.lo - ${L - 1} AS base, c.cl, coalesce(t.tl, []) AS tl
-                FROM __sp_fa f JOIN c ON c.acct = f.acct LEFT JOIN t ON t.acct = f.acct),
-          d AS (SELECT acct, base, list_filter(cl, lambda e: e.re AND e.p >= lo) AS rows,
-                       ${denseOf("tl", "ts", "TIMESTAMP")} AS dts,
-                       ${layout.rolling.map((r, i) => `${denseOf("cl", `v${i}`, r.sqlType)} AS d${i}`).join(",\n                       ")}
-                FROM j)
-     SELECT acct, ${rowFields.join(",\n            ")}
-     FROM d`,
+     WITH t AS (SELECT r.acct, r.mi, r.ts FROM ${targets.records} r
+                JOIN __sp_fa f ON f.acct = r.acct WHERE r.mi BETWEEN f.lo - ${L - 1} AND f.hi),
+          b AS (SELECT acct, min(mi) AS g0 FROM (SELECT acct, mi FROM __sp_cells UNION ALL SELECT acct, mi FROM t) GROUP BY acct),
+          e AS (SELECT acct, max(mi) AS g1 FROM __sp_cells WHERE row_exists GROUP BY acct),
+          g AS (SELECT b.acct, unnest(range(b.g0, e.g1 + 1)) AS mi FROM b JOIN e ON e.acct = b.acct),
+          d AS (SELECT g.acct, g.mi, ${gridCols}, t.ts FROM g
+                LEFT JOIN __sp_cells c ON c.acct = g.acct AND c.mi = g.mi
+                LEFT JOIN t ON t.acct = g.acct AND t.mi = g.mi),
+          w AS (SELECT d.*, ${windows} FROM d WINDOW win AS (PARTITION BY acct ORDER BY mi ROWS BETWEEN ${L - 1} PRECEDING AND CURRENT ROW))
+     SELECT ${outCols} FROM w JOIN __sp_fa f ON f.acct = w.acct WHERE w.row_exists AND w.mi >= f.lo`,
   );
   const counts = await queryOne(
     conn,
