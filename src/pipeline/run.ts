@@ -31,6 +31,7 @@ import {
   tableExists,
 } from "./state/store";
 import { buildTargets, liveTargets, stageTable, workTable, type Targets } from "./targets";
+import { optimizeTables, runsSinceOptimize, type OptimizeResult } from "./optimize";
 
 /** Opens the engine of a config, with access to its source files' folder. */
 export function openEngineFor(cfg: PipelineConfig): Promise<Engine> {
@@ -91,6 +92,40 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
     await markInterrupted(conn);
     token = await claimWriter(conn, runId);
     return await new RunContext(conn, opts, runId, token).execute();
+  } finally {
+    if (token !== null) await releaseWriter(conn, token).catch(() => undefined);
+    writers.delete(engine.database);
+    conn.closeSync();
+  }
+}
+
+/**
+ * `--optimize`: claims the engine database like a run (refused while a run holds it), rewrites the
+ * tables in (account, month) order and reclaims space.
+ */
+export async function optimizePipeline(cfg: PipelineConfig, trigger = "manual"): Promise<OptimizeResult> {
+  let engine: Engine;
+  try {
+    engine = await openEngineFor(cfg);
+  } catch (err) {
+    throw mapOpenError(err, cfg.engine.database);
+  }
+  const writers = activeWriters();
+  const holder = writers.get(engine.database);
+  if (holder) {
+    throw new PipelineError("LOCKED", `engine database ${cfg.engine.database} is held by run ${holder}; optimize after it ends`, {
+      where: cfg.engine.database,
+    });
+  }
+  const claimId = `optimize`;
+  writers.set(engine.database, claimId);
+  const conn = await engine.connect();
+  let token: number | null = null;
+  try {
+    await ensureStateTables(conn);
+    await ensureWriterTable(conn);
+    token = await claimWriter(conn, claimId);
+    return await optimizeTables(conn, cfg, trigger);
   } finally {
     if (token !== null) await releaseWriter(conn, token).catch(() => undefined);
     writers.delete(engine.database);
@@ -235,6 +270,7 @@ class RunContext {
         return this.result("cancelled");
       }
       await this.timed("finalize", () => this.finalize(recorded));
+      await this.autoOptimize(recorded.config);
       this.timings.total = Math.round(performance.now() - t0);
       this.emit({ type: "log", runId: this.runId, level: "info", message: "run succeeded" });
       return this.result("succeeded");
@@ -258,6 +294,24 @@ class RunContext {
       configVersion: this.opts.configVersion ?? null,
       owner,
     });
+  }
+
+  /** Every `auto_every_n_runs` successful runs (counted across runs), the tables are optimized. */
+  private async autoOptimize(cfg: PipelineConfig): Promise<void> {
+    const every = cfg.optimization.auto_every_n_runs;
+    if (every <= 0 || (await runsSinceOptimize(this.conn)) < every) return;
+    try {
+      const r = await this.timed("optimize", () => optimizeTables(this.conn, cfg, `auto after run ${this.runId}`));
+      this.emit({
+        type: "log",
+        runId: this.runId,
+        level: "info",
+        message: `optimized the tables after ${every} runs: ${r.bytesBefore} → ${r.bytesAfter} bytes`,
+      });
+    } catch (err) {
+      // the run itself succeeded; a failed optimization is reported, not fatal
+      this.emit({ type: "log", runId: this.runId, level: "warn", message: `automatic optimize failed: ${describeError(err)}` });
+    }
   }
 
   private async summaryIsEmpty(cfg: PipelineConfig): Promise<boolean> {
