@@ -32,6 +32,7 @@ import {
 } from "./state/store";
 import { buildTargets, liveTargets, stageTable, workTable, type Targets } from "./targets";
 import { optimizeTables, runsSinceOptimize, type OptimizeResult } from "./optimize";
+import { checkInvariants } from "./invariants";
 
 /** Opens the engine of a config, with access to its source files' folder. */
 export function openEngineFor(cfg: PipelineConfig): Promise<Engine> {
@@ -543,6 +544,7 @@ class RunContext {
     const work = workTable(this.runId);
     await inTransaction(this.conn, async () => {
       await assertStillWriter(this.conn, this.runId, this.token);
+      await this.checkTables(rec, work);
       if (rec.mode === "initial") {
         const b = buildTargets(cfg, this.runId);
         const live = liveTargets(cfg);
@@ -580,6 +582,25 @@ class RunContext {
         [this.runId, JSON.stringify(this.counts), JSON.stringify(this.timings)],
       );
     });
+  }
+
+  /** Invariants on what the run touched (everything, for an initial build); a violation fails the run. */
+  private async checkTables(rec: Recorded, work: string): Promise<void> {
+    const t = this.targetsOf(rec);
+    let scope: string | undefined;
+    if (rec.mode !== "initial") {
+      await execute(this.conn, `CREATE OR REPLACE TEMP TABLE __sp_touched AS SELECT acct, min(mi) AS lo FROM ${work} WHERE kase <> 'stale' GROUP BY acct`);
+      scope = "__sp_touched";
+    }
+    const violations = await this.timed("check", () =>
+      checkInvariants(this.conn, rec.config, { summary: t.names.summary, latest: t.names.latest, accounts: scope }),
+    );
+    if (scope) await execute(this.conn, "DROP TABLE IF EXISTS __sp_touched");
+    if (violations.length > 0) {
+      throw new PipelineError("INVARIANT", `the tables fail ${violations.length} invariant check(s); the run is not committed`, {
+        issues: violations.map((v) => ({ path: v.check, message: `${v.rows} row(s)` })),
+      });
+    }
   }
 
   private async setStatus(status: RunStatus, error: string | null): Promise<void> {
