@@ -11,12 +11,18 @@ import { tableExists } from "../state/store";
 import { emptyCounts, type RunResult } from "../api";
 import { EXIT_FAILURE, EXIT_LOCKED, EXIT_OK, EXIT_RESUMABLE, EXIT_USAGE, exitCodeOfRun } from "./exit-codes";
 import { formatDuration, renderRun } from "./render";
+import { closeControlDb, openControlDb } from "../../control/db";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const defaults = JSON.parse(fs.readFileSync(path.join(repo, "config/pipeline_config.json"), "utf8")) as Record<string, unknown>;
 const dirs: string[] = [];
+// the control database of these CLI runs (never the project's data/control.db)
+const controlDir = fs.mkdtempSync(path.join(os.tmpdir(), "sp-cli-control-"));
+dirs.push(controlDir);
+const CONTROL_URL = `file:${path.join(controlDir, "control.db")}`;
 
-afterAll(() => {
+afterAll(async () => {
+  await closeControlDb(CONTROL_URL);
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
@@ -30,7 +36,7 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<Outcome>
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", "src/pipeline/cli.ts", ...args], {
       cwd: repo,
-      env: { ...process.env, PIPELINE_CONFIG: "", DEBUG: "", ...env },
+      env: { ...process.env, PIPELINE_CONFIG: "", DEBUG: "", DATABASE_URL: CONTROL_URL, CONTROL_MIGRATIONS_DIR: "", ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
@@ -157,19 +163,81 @@ describe("summary-pipeline", () => {
     expect(rollback).toMatchObject({ code: EXIT_FAILURE, stderr: "summary-pipeline: rollback is not available yet\n" });
   });
 
-  it("exits 4 while another process holds the engine database", async () => {
+  it("exits 4 while another process holds the engine database, naming its running run", async () => {
     const { file, database } = tempConfig();
+    const control = openControlDb({ url: CONTROL_URL }).client;
     const engine = await openEngine({ database });
     try {
       expect(engine.database).toBe(path.resolve(database));
       const [run, gen] = await Promise.all([cli(["--config", file]), cli(["generate", "--accounts", "5", "--months", "2", "--config", file])]);
       expect(run.code).toBe(EXIT_LOCKED);
-      expect(run.stderr).toMatch(/^summary-pipeline: engine database .*engine\.duckdb is held by another process: .*lock/);
-      expect(run.stderr.trimEnd().split("\n")).toHaveLength(1);
+      // no run is recorded as running: DuckDB's lock names the process
+      expect(run.stderr).toBe(`summary-pipeline: engine database ${database} is held by another process (PID ${process.pid}) — wait for it or use the dashboard\n`);
       expect(gen.code).toBe(EXIT_LOCKED);
+
+      // a dashboard run of this process (it holds the lock) is named
+      await control.run.create({
+        data: { id: "1a2b3c4d", status: "running", mode: "incremental", dryRun: false, trigger: "dashboard", owner: `${os.hostname()}:${process.pid}`, startedAt: new Date() },
+      });
+      const named = await cli(["--config", file, "--json"]);
+      expect(named.code).toBe(EXIT_LOCKED);
+      expect(named.stderr).toBe(`summary-pipeline: engine database ${database} is held by another process (run 1a2b3c4d, dashboard) — wait for it or use the dashboard\n`);
+      const lines = jsonLines(named.stdout);
+      expect(lines.at(-1)).toMatchObject({ type: "result", status: "failed", errorCode: "LOCKED" });
+      expect(String(lines.at(-1)?.error)).toContain("(run 1a2b3c4d, dashboard)");
+      // the refused start is in the audit trail, without a run
+      const refused = await control.auditEvent.findMany({ where: { type: "run.fail", runId: null, message: { contains: "held by another process" } } });
+      expect(refused.length).toBeGreaterThanOrEqual(2);
+      expect(refused.at(-1)?.message).toMatch(/^incremental run could not start: engine database .* \(run 1a2b3c4d, dashboard\)/);
+      // the dashboard's run is alive (this process), so it was not marked interrupted
+      expect((await control.run.findUnique({ where: { id: "1a2b3c4d" } }))?.status).toBe("running");
+      await control.run.update({ where: { id: "1a2b3c4d" }, data: { status: "succeeded" } });
     } finally {
       await closeEngine(database);
     }
+  });
+
+  it("records every run in the control database: runs, dry runs, failures, refused starts, killed runs", async () => {
+    const control = openControlDb({ url: CONTROL_URL }).client;
+    const { file } = tempConfig();
+    expect((await cli(["generate", "--accounts", "50", "--months", "3", "--seed", "7", "--config", file])).code).toBe(EXIT_OK);
+    const dry = await cli(["--config", file, "--dry-run", "--json"]);
+    const built = await cli(["--config", file, "--json"]);
+    expect([dry.code, built.code]).toEqual([EXIT_OK, EXIT_OK]);
+    const dryId = String(jsonLines(dry.stdout)[0]?.runId);
+    const runId = String(jsonLines(built.stdout)[0]?.runId);
+    const runs = await control.run.findMany({ where: { id: { in: [dryId, runId] } }, orderBy: { createdAt: "asc" } });
+    expect(runs.map((r) => [r.id, r.status, r.trigger, r.dryRun])).toEqual([
+      [dryId, "succeeded", "cli", true],
+      [runId, "succeeded", "cli", false],
+    ]);
+    expect(runs[1]).toMatchObject({ mode: "initial", phase: "done", bucketsDone: 1, bucketsTotal: 1 });
+    const events = await control.auditEvent.findMany({ where: { runId }, orderBy: { id: "asc" } });
+    expect(events.map((e) => e.type)).toEqual(["run.start", "bucket.attempt", "run.finish"]);
+
+    // a bad config is refused before any run exists, and audited so
+    const bad = tempConfig((cfg) => (cfg.history_length = -1));
+    expect((await cli(["--config", bad.file])).code).toBe(EXIT_USAGE);
+    const refused = await control.auditEvent.findFirst({ where: { type: "run.fail", runId: null, message: { contains: bad.file } }, orderBy: { id: "desc" } });
+    expect(refused?.message).toMatch(/^incremental run could not start: invalid config/);
+
+    // a run left running by a process that is gone shows as interrupted once the CLI starts again
+    await control.run.create({
+      data: { id: "deadbeef", status: "running", mode: "incremental", dryRun: false, trigger: "cli", owner: `${os.hostname()}:999999999`, startedAt: new Date() },
+    });
+    expect((await cli(["--config", file])).code).toBe(EXIT_OK);
+    expect((await control.run.findUnique({ where: { id: "deadbeef" } }))?.status).toBe("interrupted");
+    expect(await control.auditEvent.count({ where: { runId: "deadbeef", type: "run.interrupted" } })).toBe(1);
+  });
+
+  it("goes on with one warning when the control database cannot be opened", async () => {
+    const { file } = tempConfig();
+    expect((await cli(["generate", "--accounts", "10", "--months", "2", "--config", file])).code).toBe(EXIT_OK);
+    const r = await cli(["--config", file, "--json"], { DATABASE_URL: "file::memory:" });
+    expect(r.code).toBe(EXIT_OK);
+    expect(r.stderr).toMatch(/^summary-pipeline: warning: control database unavailable, this run is not recorded for the dashboard: DATABASE_URL must name a SQLite file.*\n$/);
+    expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
+    expect(jsonLines(r.stdout).at(-1)).toMatchObject({ type: "result", status: "succeeded" });
   });
 
   it("exits 3 with the resume command when a recorded run fails", async () => {

@@ -3,9 +3,11 @@
 import type { RunMode, RunResult } from "../api";
 import { DEFAULT_CONFIG_PATH, loadConfigFile } from "../config/load";
 import type { PipelineConfig } from "../config/schema";
+import type { ControlDb } from "../../control/db";
 import { closeEngine } from "../engine/duckdb";
 import { PipelineError } from "../errors";
 import { runPipeline } from "../run";
+import { closeCliControlDb, CliRunRecording, explainLocked, isHeldByAnotherProcess, openCliControlDb } from "./control";
 import { exitCodeOfRun, isResumable } from "./exit-codes";
 import type { CliIo } from "./io";
 import { HumanReporter, JsonReporter, type RunReporter } from "./reporters";
@@ -16,8 +18,9 @@ export interface RunFlags {
   dryRun?: boolean;
   json?: boolean;
   resume?: string;
-  /** Not built yet: refused before this command loads (main.ts). */
+  /** Handled by stats-command.ts (main.ts dispatches). */
   stats?: boolean;
+  /** Not built yet: refused before this command loads (main.ts). */
   optimize?: boolean;
 }
 
@@ -31,28 +34,45 @@ export async function runCommand(flags: RunFlags, io: CliIo): Promise<number> {
     throw new PipelineError("USAGE", `--resume takes a run id of 8 lowercase hex characters, got "${flags.resume}"`, { where: "--resume" });
   }
   const reporter: RunReporter = flags.json ? new JsonReporter(io, flags.resume) : new HumanReporter(io);
-  let config: PipelineConfig;
+  // every run (dry runs and failures included) is mirrored into the control database
+  const db = await openCliControlDb(io);
+  const recording = new CliRunRecording(db, io, { mode: flags.mode, resume: flags.resume, dryRun: flags.dryRun });
   try {
-    config = loadConfigFile(configPath(flags.config, io.env));
-  } catch (err) {
-    reporter.failure(err);
-    throw err;
-  }
-  const result = await runWithInterrupts(config, flags, reporter, io);
-  reporter.result(result);
-  if (result.status !== "succeeded") {
-    const what = result.status === "cancelled" ? "was stopped" : result.status;
-    io.err(`summary-pipeline: ${result.dryRun ? "dry run" : "run"} ${result.runId} ${what}${result.error ? `: ${result.error}` : ""}\n`);
-    if (isResumable(result)) {
-      const cfg = flags.config !== undefined ? ` --config ${flags.config}` : "";
-      io.err(`resume with: summary-pipeline --resume ${result.runId}${cfg}\n`);
+    let config: PipelineConfig;
+    try {
+      config = loadConfigFile(configPath(flags.config, io.env));
+    } catch (err) {
+      reporter.failure(err);
+      await recording.fail(err);
+      throw err;
     }
+    await recording.prepare();
+    const result = await runWithInterrupts(config, flags, reporter, io, recording, db);
+    await recording.finish(result);
+    reporter.result(result);
+    if (result.status !== "succeeded") {
+      const what = result.status === "cancelled" ? "was stopped" : result.status;
+      io.err(`summary-pipeline: ${result.dryRun ? "dry run" : "run"} ${result.runId} ${what}${result.error ? `: ${result.error}` : ""}\n`);
+      if (isResumable(result)) {
+        const cfg = flags.config !== undefined ? ` --config ${flags.config}` : "";
+        io.err(`resume with: summary-pipeline --resume ${result.runId}${cfg}\n`);
+      }
+    }
+    return exitCodeOfRun(result);
+  } finally {
+    await closeCliControlDb(io);
   }
-  return exitCodeOfRun(result);
 }
 
 /** Ctrl+C (or SIGTERM) stops the run after its current bucket; a second one stops at once. */
-async function runWithInterrupts(config: PipelineConfig, flags: RunFlags, reporter: RunReporter, io: CliIo): Promise<RunResult> {
+async function runWithInterrupts(
+  config: PipelineConfig,
+  flags: RunFlags,
+  reporter: RunReporter,
+  io: CliIo,
+  recording: CliRunRecording,
+  db: ControlDb | null,
+): Promise<RunResult> {
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     if (controller.signal.aborted) process.exit(signal === "SIGINT" ? 130 : 143);
@@ -67,13 +87,19 @@ async function runWithInterrupts(config: PipelineConfig, flags: RunFlags, report
       mode: flags.mode,
       dryRun: flags.dryRun ?? false,
       resume: flags.resume,
-      onEvent: (e) => reporter.event(e),
+      onEvent: (e) => {
+        reporter.event(e);
+        recording.onEvent(e);
+      },
       signal: controller.signal,
       trigger: "cli",
     });
   } catch (err) {
-    reporter.failure(err);
-    throw err;
+    // DuckDB's file lock: say who holds the database (the control database knows its running run)
+    const e = isHeldByAnotherProcess(err) ? await explainLocked(err, config.engine.database, db) : err;
+    reporter.failure(e);
+    await recording.fail(e);
+    throw e;
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
