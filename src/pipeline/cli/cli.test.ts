@@ -11,7 +11,9 @@ import { tableExists } from "../state/store";
 import { emptyCounts, type RunResult } from "../api";
 import { EXIT_FAILURE, EXIT_LOCKED, EXIT_OK, EXIT_RESUMABLE, EXIT_USAGE, exitCodeOfRun } from "./exit-codes";
 import { formatDuration, renderRun } from "./render";
+import { densityLine } from "./render-stats";
 import { closeControlDb, openControlDb } from "../../control/db";
+import type { PipelineStats } from "../stats/stats";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const defaults = JSON.parse(fs.readFileSync(path.join(repo, "config/pipeline_config.json"), "utf8")) as Record<string, unknown>;
@@ -157,8 +159,7 @@ describe("summary-pipeline", () => {
   });
 
   it("says plainly what is not built yet, and exits 1", async () => {
-    const [stats, optimize, rollback] = await Promise.all([cli(["--stats"]), cli(["--optimize"]), cli(["rollback", "0123abcd"])]);
-    expect(stats).toMatchObject({ code: EXIT_FAILURE, stdout: "", stderr: "summary-pipeline: --stats is not available yet\n" });
+    const [optimize, rollback] = await Promise.all([cli(["--optimize"]), cli(["rollback", "0123abcd"])]);
     expect(optimize).toMatchObject({ code: EXIT_FAILURE, stderr: "summary-pipeline: --optimize is not available yet\n" });
     expect(rollback).toMatchObject({ code: EXIT_FAILURE, stderr: "summary-pipeline: rollback is not available yet\n" });
   });
@@ -169,11 +170,17 @@ describe("summary-pipeline", () => {
     const engine = await openEngine({ database });
     try {
       expect(engine.database).toBe(path.resolve(database));
-      const [run, gen] = await Promise.all([cli(["--config", file]), cli(["generate", "--accounts", "5", "--months", "2", "--config", file])]);
+      const [run, gen, stats] = await Promise.all([
+        cli(["--config", file]),
+        cli(["generate", "--accounts", "5", "--months", "2", "--config", file]),
+        cli(["--config", file, "--stats"]),
+      ]);
       expect(run.code).toBe(EXIT_LOCKED);
       // no run is recorded as running: DuckDB's lock names the process
       expect(run.stderr).toBe(`summary-pipeline: engine database ${database} is held by another process (PID ${process.pid}) — wait for it or use the dashboard\n`);
       expect(gen.code).toBe(EXIT_LOCKED);
+      expect(stats.code).toBe(EXIT_LOCKED);
+      expect(stats.stderr).toMatch(/^summary-pipeline: engine database .* is held by another process/);
 
       // a dashboard run of this process (it holds the lock) is named
       await control.run.create({
@@ -238,6 +245,48 @@ describe("summary-pipeline", () => {
     expect(r.stderr).toMatch(/^summary-pipeline: warning: control database unavailable, this run is not recorded for the dashboard: DATABASE_URL must name a SQLite file.*\n$/);
     expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
     expect(jsonLines(r.stdout).at(-1)).toMatchObject({ type: "result", status: "succeeded" });
+  });
+
+  it("--stats: tables, partitions, NULL density and recent runs, for people and as JSON", async () => {
+    const { file, database } = tempConfig();
+    const none = await cli(["--config", file, "--stats"]);
+    expect(none).toMatchObject({ code: EXIT_OK, stderr: "" });
+    expect(none.stdout).toContain(`engine database ${database} does not exist yet`);
+    expect(fs.existsSync(database)).toBe(false);
+
+    expect((await cli(["generate", "--accounts", "200", "--months", "4", "--seed", "5", "--config", file])).code).toBe(EXIT_OK);
+    expect((await cli(["--config", file])).code).toBe(EXIT_OK);
+    const text = await cli(["--config", file, "--stats"]);
+    expect(text).toMatchObject({ code: EXIT_OK, stderr: "" });
+    expect(text.stdout).toMatch(/^engine database .*engine\.duckdb: [\d.]+ (KiB|MiB) on disk/);
+    expect(text.stdout).toMatch(/\n {2}table\s+rows\s+accounts\s+months\s+bytes\s+bytes\/row\n/);
+    expect(text.stdout).toMatch(/\n {2}summary\s+[\d,]+\s+200\s+\d{4}-\d{2}\.\.\d{4}-\d{2}\s+[\d.]+ \w+\s+[\d.]+\n/);
+    expect(text.stdout).toMatch(/\n {2}latest_summary\s+200\s+200\s/);
+    expect(text.stdout).toMatch(/\n {2}accounts_all \(source\)\s+[\d,]+\s+200\s/);
+    expect(text.stdout).toMatch(/\n {2}\d+ partitions: min [\d,]+ · mean [\d,.]+ · max [\d,]+ · skew \d\.\d{3}/);
+    expect(text.stdout).toMatch(/\n {2}balance_history \(L=36\)\s+(<1|\d+) /);
+    expect(text.stdout).toMatch(/100×\d+\n/); // months before the first one are all NULL
+    expect(text.stdout).toMatch(/\n {2}[0-9a-f]{8}\s+succeeded\s+initial\s+[\d,]+\s/);
+    expect(text.stdout).toContain("phase timings");
+
+    const json = await cli(["--config", file, "--stats", "--json"]);
+    expect(json.code).toBe(EXIT_OK);
+    const lines = jsonLines(json.stdout);
+    expect(lines).toHaveLength(1);
+    const stats = lines[0] as unknown as PipelineStats & { type: string };
+    expect(stats.type).toBe("stats");
+    expect(stats.tables.find((t) => t.name === "summary")).toMatchObject({ exists: true, accounts: 200 });
+    expect(stats.partitions?.rows.reduce((a, p) => a + p.rows, 0)).toBe(stats.tables[0]?.rows);
+    expect(stats.nullDensity.find((d) => d.column === "balance_history")?.density).toHaveLength(36);
+    expect(stats.runs[0]).toMatchObject({ status: "succeeded", mode: "initial" });
+    expect(Object.keys(stats.runs[0]?.timings ?? {})).toContain("execute");
+
+    const conflicting = await cli(["--config", file, "--stats", "--resume", "0123abcd"]);
+    expect(conflicting.code).toBe(EXIT_USAGE);
+  });
+
+  it("renders NULL density compactly", () => {
+    expect(densityLine([0, 0.004, 0.5, 0.999, 1, 1, 1, 1])).toBe("0 <1 50 >99 100×4");
   });
 
   it("exits 3 with the resume command when a recorded run fails", async () => {

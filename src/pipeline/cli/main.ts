@@ -50,10 +50,14 @@ export function buildProgram(io: CliIo, done: (code: number) => void): Command {
     .option("--dry-run", "classify and print the plan, write nothing")
     .option("--json", "JSON lines on stdout: a run line, progress, a result line")
     .addOption(new Option("--resume <runId>", "continue a failed or interrupted run").conflicts(["mode", "dryRun"]))
-    .option("--stats", "table and run statistics")
+    .addOption(new Option("--stats", "table, partition and recent-run statistics").conflicts(["mode", "dryRun", "resume", "optimize"]))
     .option("--optimize", "rewrite and compact the tables")
     .action(async (flags: RunFlags) => {
-      if (flags.stats) notAvailable("--stats");
+      if (flags.stats) {
+        const { statsCommand } = await import("./stats-command");
+        done(await statsCommand(flags, io));
+        return;
+      }
       if (flags.optimize) notAvailable("--optimize");
       const { runCommand } = await import("./run-command");
       done(await runCommand(flags, io));

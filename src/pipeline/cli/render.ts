@@ -15,13 +15,26 @@ export function formatDuration(ms: number): string {
   return `${minutes} min ${String(seconds).padStart(2, "0")} s`;
 }
 
-/** Rows of right-aligned columns, the first column left-aligned. */
-export function table(rows: string[][], indent = "  "): string {
+/** Rows of right-aligned columns, the first `left` columns left-aligned. */
+export function table(rows: string[][], indent = "  ", left = 1): string {
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
   return rows
-    .map((row) => indent + row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join("  ").trimEnd())
+    .map((row) => indent + row.map((cell, i) => (i < left ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join("  ").trimEnd())
     .join("\n");
+}
+
+/** Bytes with a binary unit: 512 B, 1.5 KiB, 12.3 MiB. */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v < 100 ? v.toFixed(1) : Math.round(v)} ${units[u]}`;
 }
 
 /** The records of a batch per case, and the summary rows written (SPEC §4). */
