@@ -584,18 +584,20 @@ class RunContext {
     });
   }
 
-  /** Invariants on what the run touched (everything, for an initial build); a violation fails the run. */
+  /** Invariants on what the run touched; a violation fails the run. */
   private async checkTables(rec: Recorded, work: string): Promise<void> {
     const t = this.targetsOf(rec);
-    let scope: string | undefined;
-    if (rec.mode !== "initial") {
-      await execute(this.conn, `CREATE OR REPLACE TEMP TABLE __sp_touched AS SELECT acct, min(mi) AS lo FROM ${work} WHERE kase <> 'stale' GROUP BY acct`);
-      scope = "__sp_touched";
-    }
+    // an initial build is checked on a fixed 1/64 sample of accounts (the whole check is on demand)
+    const sample = rec.mode === "initial" ? "AND hash(acct) % 64 = 0" : "";
+    await execute(
+      this.conn,
+      `CREATE OR REPLACE TEMP TABLE __sp_touched AS SELECT acct, min(mi) AS lo FROM ${work} WHERE kase <> 'stale' ${sample} GROUP BY acct`,
+    );
+    const scope = "__sp_touched";
     const violations = await this.timed("check", () =>
       checkInvariants(this.conn, rec.config, { summary: t.names.summary, latest: t.names.latest, accounts: scope }),
     );
-    if (scope) await execute(this.conn, "DROP TABLE IF EXISTS __sp_touched");
+    await execute(this.conn, "DROP TABLE IF EXISTS __sp_touched");
     if (violations.length > 0) {
       throw new PipelineError("INVARIANT", `the tables fail ${violations.length} invariant check(s); the run is not committed`, {
         issues: violations.map((v) => ({ path: v.check, message: `${v.rows} row(s)` })),

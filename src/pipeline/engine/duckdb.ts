@@ -139,20 +139,22 @@ export function toJsonValue(value: unknown): JsonValue {
 
 type Params = DuckDBValue[] | Record<string, DuckDBValue>;
 
+const traceSql = process.env.SP_TRACE_SQL === "1";
+
 /**
  * Runs a query and returns its rows as JSON values (use for small results only): BIGINT and
  * HUGEINT come back as strings, dates and timestamps as ISO-like strings.
  */
 export async function queryRows(conn: DuckDBConnection, sql: string, params?: Params): Promise<Row[]> {
+  const t0 = traceSql ? performance.now() : 0;
   const reader = await conn.runAndReadAll(sql, params);
+  if (traceSql) console.error(`[sql ${Math.round(performance.now() - t0)} ms] ${sql.replace(/\s+/g, " ").slice(0, 160)}`);
   return reader.getRowObjectsJson() as Row[];
 }
 
 export async function queryOne(conn: DuckDBConnection, sql: string, params?: Params): Promise<Row | undefined> {
   return (await queryRows(conn, sql, params))[0];
 }
-
-const traceSql = process.env.SP_TRACE_SQL === "1";
 
 export async function execute(conn: DuckDBConnection, sql: string, params?: Params): Promise<void> {
   if (!traceSql) {
