@@ -16,8 +16,8 @@ export interface OptimizeResult {
 }
 
 async function databaseBytes(conn: DuckDBConnection): Promise<number> {
-  const r = await queryOne(conn, "SELECT total_blocks, block_size FROM pragma_database_size() WHERE database_name = current_database()");
-  return Number(r?.total_blocks ?? 0) * Number(r?.block_size ?? 0);
+  const r = await queryOne(conn, "SELECT used_blocks, block_size FROM pragma_database_size() WHERE database_name = current_database()");
+  return Number(r?.used_blocks ?? 0) * Number(r?.block_size ?? 0);
 }
 
 export async function ensureOptimizeLog(conn: DuckDBConnection): Promise<void> {

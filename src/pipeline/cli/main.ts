@@ -51,14 +51,18 @@ export function buildProgram(io: CliIo, done: (code: number) => void): Command {
     .option("--json", "JSON lines on stdout: a run line, progress, a result line")
     .addOption(new Option("--resume <runId>", "continue a failed or interrupted run").conflicts(["mode", "dryRun"]))
     .addOption(new Option("--stats", "table, partition and recent-run statistics").conflicts(["mode", "dryRun", "resume", "optimize"]))
-    .option("--optimize", "rewrite and compact the tables")
+    .addOption(new Option("--optimize", "rewrite the tables in (account, month) order and reclaim space").conflicts(["mode", "dryRun", "resume"]))
     .action(async (flags: RunFlags) => {
       if (flags.stats) {
         const { statsCommand } = await import("./stats-command");
         done(await statsCommand(flags, io));
         return;
       }
-      if (flags.optimize) notAvailable("--optimize");
+      if (flags.optimize) {
+        const { optimizeCommand } = await import("./optimize-command");
+        done(await optimizeCommand(flags, io));
+        return;
+      }
       const { runCommand } = await import("./run-command");
       done(await runCommand(flags, io));
     });

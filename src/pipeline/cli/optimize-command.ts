@@ -1,0 +1,43 @@
+// `summary-pipeline --optimize`: rewrite the tables in (account, month) order, reclaim space and
+// refresh statistics (refused while a run holds the database); audited in the control database.
+import { loadConfigFile } from "../config/load";
+import { optimizePipeline } from "../run";
+import { closeCliControlDb, openCliControlDbQuietly } from "./control";
+import { EXIT_OK } from "./exit-codes";
+import type { CliIo } from "./io";
+import { configPath } from "./run-command";
+
+export interface OptimizeFlags {
+  config?: string;
+  json?: boolean;
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+export async function optimizeCommand(flags: OptimizeFlags, io: CliIo): Promise<number> {
+  const config = loadConfigFile(configPath(flags.config, io.env));
+  const result = await optimizePipeline(config, "cli");
+  const db = await openCliControlDbQuietly(io);
+  try {
+    await db?.auditEvent.create({
+      data: {
+        type: "optimize",
+        level: "info",
+        actor: "cli",
+        message: `optimized ${result.tables.map((t) => t.name).join(", ")}: ${mib(result.bytesBefore)} → ${mib(result.bytesAfter)}`,
+        data: JSON.stringify(result),
+      },
+    });
+  } finally {
+    await closeCliControlDb(io);
+  }
+  if (flags.json) {
+    io.out(`${JSON.stringify({ type: "optimize", ...result })}\n`);
+  } else {
+    io.out(`optimized in ${(result.durationMs / 1000).toFixed(1)} s: ${mib(result.bytesBefore)} → ${mib(result.bytesAfter)} on disk\n`);
+    for (const t of result.tables) io.out(`  ${t.name}: ${t.rows.toLocaleString("en-US")} rows rewritten in (account, month) order\n`);
+  }
+  return EXIT_OK;
+}
