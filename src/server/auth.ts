@@ -89,6 +89,7 @@ export interface Principal {
 }
 
 export function principalOf(headers: Headers): Principal {
+  operatorTokenState(); // a token exists (and was printed once) before anyone can be refused
   const token = presentedToken(headers);
   return { role: isOperatorToken(token) ? "operator" : "viewer", tokenPresented: token !== null };
 }
