@@ -6,7 +6,7 @@ import path from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { parseConfig } from "../src/pipeline/config/load";
 import { openEngine, queryRows, type Row } from "../src/pipeline/engine/duckdb";
-import type { CaseCounts, RunOptions, RunResult } from "../src/pipeline/api";
+import { emptyCounts, type CaseCounts, type RunOptions, type RunResult } from "../src/pipeline/api";
 import type { MonthKind } from "../src/pipeline/sql/months";
 import { disposeWorkspace, makeWorkspace, readTables, REF_CONFIG, run, writeBatch, type Workspace } from "./harness";
 import { referenceTables, sortRows, type RefConfig, type RefRecord, type RefRow } from "./reference";
@@ -40,23 +40,7 @@ export function months(acct: string, first: string, n: number, ts: number): RefR
 
 /** The counts of a result that a scenario asserts exactly; all other counts are zero unless given. */
 export function counts(expected: Partial<CaseCounts>): CaseCounts {
-  return {
-    read: 0,
-    quarantined: 0,
-    duplicates: 0,
-    equalTimestampConflicts: 0,
-    newAccountRecords: 0,
-    forwardRecords: 0,
-    backfillRecords: 0,
-    staleRecords: 0,
-    deleteRecords: 0,
-    ignoredDeletes: 0,
-    newAccounts: 0,
-    rowsInserted: 0,
-    rowsUpdated: 0,
-    latestRowsWritten: 0,
-    ...expected,
-  };
+  return { ...emptyCounts(), ...expected };
 }
 
 export interface ScenarioOptions {
