@@ -95,6 +95,9 @@ export async function readTables(ws: Workspace): Promise<{ summary: RefRow[]; la
   const conn = await engine.connect();
   try {
     const read = async (table: string) => {
+      // a rolled-back first run leaves no tables: read as empty
+      const exists = await queryRows(conn, `SELECT 1 FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = '${table}'`);
+      if (exists.length === 0) return [];
       const rows = await queryRows(
         conn,
         `SELECT CAST(cons_acct_key AS VARCHAR) AS acct, ${monthIndexSql(ws.monthKind, "rpt_as_of_mo")} AS mi,

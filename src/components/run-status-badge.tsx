@@ -11,6 +11,7 @@ const COLORS: Record<string, Color> = {
   cancelled: "gray",
   interrupted: "amber",
   retrying: "orange",
+  rolled_back: "gray",
 };
 
 export function RunStatusBadge({ status, size = "1" }: { status: string; size?: "1" | "2" | "3" }) {

@@ -3,7 +3,7 @@ import type { PipelineConfig } from "./config/schema";
 import type { Plan } from "./plan/classify";
 
 export type RunMode = "initial" | "incremental";
-export type RunStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled" | "interrupted";
+export type RunStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled" | "interrupted" | "rolled_back";
 
 /** Records and summary rows per case of SPEC §4. */
 export interface CaseCounts {

@@ -1,17 +1,21 @@
 // Table optimization (SPEC §8): rewrite the summary tables and the record index in (account, month)
-// order so zone maps prune by account, reclaim space with a checkpoint, refresh statistics, and
-// report the bytes before and after. Run by `--optimize`, and automatically every
-// `optimization.auto_every_n_runs` successful runs (counted across runs, in the engine database).
+// order so zone maps prune by account, reclaim space with a checkpoint, refresh statistics, expire
+// undo data beyond `undo_retention_runs`, and report the bytes before and after. Run by
+// `--optimize`, and automatically every `optimization.auto_every_n_runs` successful runs (counted
+// across runs, in the engine database).
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { PipelineConfig } from "./config/schema";
 import { execute, inTransaction, queryOne, quoteIdent } from "./engine/duckdb";
 import { monthIndexSql, monthKindOfType } from "./sql/months";
 import { stateTable, tableColumns, tableExists } from "./state/store";
+import { expireUndo } from "./undo";
 
 export interface OptimizeResult {
   bytesBefore: number;
   bytesAfter: number;
   tables: { name: string; rows: number }[];
+  /** Runs whose undo data was dropped (beyond optimization.undo_retention_runs). */
+  undoExpired: string[];
   durationMs: number;
 }
 
@@ -44,6 +48,7 @@ export async function optimizeTables(conn: DuckDBConnection, cfg: PipelineConfig
   await ensureOptimizeLog(conn);
   await execute(conn, "CHECKPOINT");
   const bytesBefore = await databaseBytes(conn);
+  const undoExpired = await inTransaction(conn, () => expireUndo(conn, cfg.optimization.undo_retention_runs));
   const tables: { name: string; rows: number }[] = [];
   const sorted = async (schema: string, name: string, order: string) => {
     if (!(await tableExists(conn, schema, name))) return;
@@ -78,5 +83,5 @@ export async function optimizeTables(conn: DuckDBConnection, cfg: PipelineConfig
     bytesAfter,
     trigger,
   ]);
-  return { bytesBefore, bytesAfter, tables, durationMs: Math.round(performance.now() - t0) };
+  return { bytesBefore, bytesAfter, tables, undoExpired, durationMs: Math.round(performance.now() - t0) };
 }

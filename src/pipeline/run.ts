@@ -33,6 +33,7 @@ import {
 import { buildTargets, liveTargets, stageTable, workTable, type Targets } from "./targets";
 import { optimizeTables, runsSinceOptimize, type OptimizeResult } from "./optimize";
 import { checkInvariants } from "./invariants";
+import { beginUndo, recordFinalizeUndo, rollbackRuns, type RollbackResult } from "./undo";
 
 /** Opens the engine of a config, with access to its source files' folder. */
 export function openEngineFor(cfg: PipelineConfig): Promise<Engine> {
@@ -104,7 +105,22 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
  * `--optimize`: claims the engine database like a run (refused while a run holds it), rewrites the
  * tables in (account, month) order and reclaims space.
  */
-export async function optimizePipeline(cfg: PipelineConfig, trigger = "manual"): Promise<OptimizeResult> {
+export function optimizePipeline(cfg: PipelineConfig, trigger = "manual"): Promise<OptimizeResult> {
+  return withEngineClaim(cfg, "optimize", "optimize after it ends", (conn) => optimizeTables(conn, cfg, trigger));
+}
+
+/**
+ * `rollback RUNID`: claims the engine database like a run and, in one transaction, restores the
+ * tables, watermark/manifest and quarantine to what they were before that run (and every later one).
+ */
+export function rollbackPipeline(cfg: PipelineConfig, runId: string): Promise<RollbackResult> {
+  return withEngineClaim(cfg, `rollback-${runId}`, "roll back after it ends", async (conn) => {
+    await markInterrupted(conn);
+    return inTransaction(conn, () => rollbackRuns(conn, cfg, runId));
+  });
+}
+
+async function withEngineClaim<T>(cfg: PipelineConfig, claimId: string, after: string, fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
   let engine: Engine;
   try {
     engine = await openEngineFor(cfg);
@@ -114,11 +130,10 @@ export async function optimizePipeline(cfg: PipelineConfig, trigger = "manual"):
   const writers = activeWriters();
   const holder = writers.get(engine.database);
   if (holder) {
-    throw new PipelineError("LOCKED", `engine database ${cfg.engine.database} is held by run ${holder}; optimize after it ends`, {
+    throw new PipelineError("LOCKED", `engine database ${cfg.engine.database} is held by run ${holder}; ${after}`, {
       where: cfg.engine.database,
     });
   }
-  const claimId = `optimize`;
   writers.set(engine.database, claimId);
   const conn = await engine.connect();
   let token: number | null = null;
@@ -126,7 +141,7 @@ export async function optimizePipeline(cfg: PipelineConfig, trigger = "manual"):
     await ensureStateTables(conn);
     await ensureWriterTable(conn);
     token = await claimWriter(conn, claimId);
-    return await optimizeTables(conn, cfg, trigger);
+    return await fn(conn);
   } finally {
     if (token !== null) await releaseWriter(conn, token).catch(() => undefined);
     writers.delete(engine.database);
@@ -335,6 +350,7 @@ class RunContext {
          VALUES ($1, $2, 'running', $3, $4, $5, $6, $7, CAST($8 AS TIMESTAMP), CAST($9 AS TIMESTAMP))`,
         [this.runId, seq, this.mode, JSON.stringify(cfg), this.opts.configVersion ?? null, JSON.stringify(input), owner, ingestTs, ingestTs],
       );
+      await beginUndo(this.conn, this.runId, this.mode === "initial");
     }
     return rec;
   }
@@ -485,7 +501,8 @@ class RunContext {
           const r = await this.timed("execute", () =>
             inTransaction(this.conn, async () => {
               await assertStillWriter(this.conn, this.runId, this.token);
-              const out = await applyBucket(this.conn, { layout, targets, work, bucket });
+              const undoRunId = rec.mode === "incremental" ? this.runId : null;
+              const out = await applyBucket(this.conn, { layout, targets, work, bucket, undoRunId });
               await this.opts.hooks?.beforeBucketCommit?.(bucket, attempt);
               await execute(
                 this.conn,
@@ -545,13 +562,17 @@ class RunContext {
     await inTransaction(this.conn, async () => {
       await assertStillWriter(this.conn, this.runId, this.token);
       await this.checkTables(rec, work);
+      // what finalize replaces is kept for a rollback: the watermark, and the live tables of an
+      // initial build (renamed beside, not copied)
+      await recordFinalizeUndo(this.conn, {
+        runId: this.runId,
+        initial: rec.mode === "initial",
+        watermarkSource: rec.input.kind === "table" && rec.input.toTs !== null ? sourceKey(cfg) : null,
+        cfg,
+      });
       if (rec.mode === "initial") {
         const b = buildTargets(cfg, this.runId);
         const live = liveTargets(cfg);
-        await execute(this.conn, `DROP TABLE IF EXISTS ${live.summary}`);
-        await execute(this.conn, `DROP TABLE IF EXISTS ${live.latest}`);
-        await execute(this.conn, `DROP TABLE IF EXISTS ${live.records}`);
-        await execute(this.conn, `DROP TABLE IF EXISTS ${live.tail}`);
         await execute(this.conn, `ALTER TABLE ${b.summary} RENAME TO ${quoteIdent(live.names.summary)}`);
         await execute(this.conn, `ALTER TABLE ${b.latest} RENAME TO ${quoteIdent(live.names.latest)}`);
         await execute(this.conn, `ALTER TABLE ${b.records} RENAME TO ${quoteIdent(live.names.records)}`);

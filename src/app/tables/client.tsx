@@ -68,6 +68,7 @@ const STATUS_COLOURS: Record<string, "green" | "red" | "amber" | "blue" | "gray"
   succeeded: "green",
   failed: "red",
   interrupted: "amber",
+  rolled_back: "gray",
   cancelled: "gray",
   running: "blue",
   queued: "gray",

@@ -158,9 +158,37 @@ describe("summary-pipeline", () => {
     expect(command).toMatchObject({ code: EXIT_USAGE, stderr: "summary-pipeline: unknown command 'frobnicate' (commands: generate, rollback)\n" });
   });
 
-  it("says plainly what is not built yet, and exits 1", async () => {
-    const [rollback] = await Promise.all([cli(["rollback", "0123abcd"])]);
-    expect(rollback).toMatchObject({ code: EXIT_FAILURE, stderr: "summary-pipeline: rollback is not available yet\n" });
+  it("rolls back the last run (audited), refuses it twice, and the next run reads its input again", async () => {
+    const { file } = tempConfig();
+    expect((await cli(["generate", "--accounts", "40", "--months", "3", "--seed", "5", "--config", file])).code).toBe(EXIT_OK);
+    const first = jsonLines((await cli(["--config", file, "--json"])).stdout).at(-1);
+    expect(first).toMatchObject({ type: "result", status: "succeeded" });
+    expect((await cli(["generate", "--append", "--seed", "5", "--config", file])).code).toBe(EXIT_OK);
+    const second = jsonLines((await cli(["--config", file, "--json"])).stdout).at(-1);
+    expect(second).toMatchObject({ type: "result", status: "succeeded" });
+    const id = String(second?.runId);
+
+    const rb = await cli(["rollback", id, "--config", file]);
+    expect(rb).toMatchObject({ code: EXIT_OK, stderr: "" });
+    expect(rb.stdout).toMatch(new RegExp(`^rolled back run ${id} in [\\d.]+ s\n  accounts restored: \\d+; summary rows: [\\d,]+ → [\\d,]+\n`));
+    const control = openControlDb({ url: CONTROL_URL }).client;
+    expect((await control.run.findUnique({ where: { id } }))?.status).toBe("rolled_back");
+    expect((await control.auditEvent.findMany({ where: { type: "run.rollback", runId: id } })).map((e) => e.message)).toEqual([`rolled back run ${id}`]);
+
+    const again = await cli(["rollback", id, "--config", file, "--json"]);
+    expect(again).toMatchObject({ code: EXIT_FAILURE, stderr: `summary-pipeline: run ${id} is already rolled back\n` });
+    const refused = await control.auditEvent.findMany({ where: { type: "run.rollback", level: "error" } });
+    expect(refused.at(-1)?.message).toBe(`rollback of run ${id} refused: run ${id} is already rolled back`);
+    expect(await cli(["rollback", "nope", "--config", file])).toMatchObject({
+      code: EXIT_USAGE,
+      stderr: 'summary-pipeline: a run id is 8 lowercase hex characters, got "nope"\n',
+    });
+    // the watermark went back: the appended month is read again, the same rows as before
+    const third = jsonLines((await cli(["--config", file, "--json"])).stdout).at(-1);
+    expect(third).toMatchObject({ type: "result", status: "succeeded", counts: (second as { counts: unknown }).counts });
+    const rbJson = jsonLines((await cli(["rollback", String(first?.runId), "--config", file, "--json"])).stdout);
+    expect(rbJson).toHaveLength(1);
+    expect(rbJson[0]).toMatchObject({ type: "rollback", runs: [{ runId: third?.runId }, { runId: first?.runId, mode: "initial" }] });
   });
 
   it("exits 4 while another process holds the engine database, naming its running run", async () => {

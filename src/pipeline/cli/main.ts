@@ -10,10 +10,6 @@ import type { RunFlags } from "./run-command";
 // Commands load the engine (and its native DuckDB addon) only when they run, so usage errors
 // and help come back at once.
 
-/** Features of a later issue; kept to one place so they are easy to replace. */
-export function notAvailable(feature: string): never {
-  throw new PipelineError("NOT_AVAILABLE", `${feature} is not available yet`);
-}
 
 function integerArgument(min: number, max: number): (value: string) => number {
   return (value) => {
@@ -86,8 +82,13 @@ export function buildProgram(io: CliIo, done: (code: number) => void): Command {
     .description("restore the tables as they were before a run")
     .argument("<runId>", "the run to undo")
     .option("--config <file>", "pipeline config file")
-    .option("--json", "JSON output")
-    .action(() => notAvailable("rollback"));
+    .option("--json", "print the outcome as one JSON line")
+    .action(async (runId: string, flags: { config?: string; json?: boolean }, cmd: Command) => {
+      const globals = cmd.optsWithGlobals<{ config?: string; json?: boolean }>();
+      if (!/^[0-9a-f]{8}$/.test(runId)) throw new PipelineError("USAGE", `a run id is 8 lowercase hex characters, got "${runId}"`);
+      const { rollbackCommand } = await import("./rollback-command");
+      done(await rollbackCommand(runId, { config: flags.config ?? globals.config, json: flags.json ?? globals.json }, io));
+    });
   return program;
 }
 

@@ -3,12 +3,14 @@
 // - full: new accounts, backfills, corrections and deletes (cases I, III, delete): the rows in
 //   reach of a change are rebuilt from element 0 of the existing rows, the batch's values and the
 //   record index's timestamps — one dense list per account, one slice per row.
-// Both keep `latest_summary`, the record index and the trailing-tombstone set in step.
+// Both keep `latest_summary`, the record index and the trailing-tombstone set in step; an
+// incremental run's full path records its undo data first (see ../undo.ts).
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { execute, queryOne, quoteIdent } from "../engine/duckdb";
 import type { Layout } from "../layout";
 import { monthIndexSql, monthValueSql } from "../sql/months";
 import type { Targets } from "../targets";
+import { recordFullPathUndo } from "../undo";
 import { gridSql, liveRowSql, recordIndexSelect, summaryColumnNames } from "./tables";
 
 export interface BucketResult {
@@ -20,7 +22,7 @@ export interface BucketResult {
 
 export async function applyBucket(
   conn: DuckDBConnection,
-  p: { layout: Layout; targets: Targets; work: string; bucket: number },
+  p: { layout: Layout; targets: Targets; work: string; bucket: number; undoRunId: string | null },
 ): Promise<BucketResult> {
   const fast = await applyFastPath(conn, p);
   const full = await applyFullPath(conn, p);
@@ -94,7 +96,7 @@ async function applyFastPath(
 
 async function applyFullPath(
   conn: DuckDBConnection,
-  p: { layout: Layout; targets: Targets; work: string; bucket: number },
+  p: { layout: Layout; targets: Targets; work: string; bucket: number; undoRunId: string | null },
 ): Promise<BucketResult> {
   const { layout, targets } = p;
   const L = layout.maxHistoryLength;
@@ -115,6 +117,9 @@ async function applyFullPath(
   // the record index first: timestamps below are read from it, batch included
   // (a revived row changes nothing in the index: its tombstone stays in force)
   const indexChanges = `SELECT * FROM (${changes}) WHERE kase <> 'revive'`;
+  if (p.undoRunId !== null) {
+    await recordFullPathUndo(conn, { runId: p.undoRunId, layout, targets, fa: "__sp_fa", changes: indexChanges });
+  }
   await execute(
     conn,
     `DELETE FROM ${targets.records} r USING (${indexChanges}) w WHERE r.acct = w.acct AND r.mi = w.mi`,

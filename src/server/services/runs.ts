@@ -10,7 +10,7 @@ import type { Plan } from "@/pipeline/plan/classify";
 import { runPipeline } from "@/pipeline/run";
 import { loadPipelineConfig } from "./config";
 
-export const RUN_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled", "interrupted"] as const satisfies readonly RunStatus[];
+export const RUN_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled", "interrupted", "rolled_back"] as const satisfies readonly RunStatus[];
 /** Statuses a run can be resumed from. */
 export const RESUMABLE_STATUSES: readonly RunStatus[] = ["failed", "interrupted", "cancelled"];
 
