@@ -66,3 +66,10 @@ export function useResumeRun() {
   const refresh = useRefreshRuns();
   return useMutation(trpc.runs.resume.mutationOptions({ onSuccess: () => refresh() }));
 }
+
+/** A rollback changes the engine's tables as well as the runs: every query on the page is stale. */
+export function useRollbackRun() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  return useMutation(trpc.runs.rollback.mutationOptions({ onSuccess: () => queryClient.invalidateQueries() }));
+}

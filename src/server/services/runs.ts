@@ -1,13 +1,15 @@
 // The engine host's run executor: dashboard runs execute inside the server process (they keep going
-// when the browser closes), mirrored into the control database by the run recorder; and the reads
-// the Runs pages need (run list, run detail with buckets and attempts), parsed from the Prisma rows.
+// when the browser closes), mirrored into the control database by the run recorder; rollback of a
+// finished run; and the reads the Runs pages need (run list, run detail with buckets and attempts),
+// parsed from the Prisma rows.
 import type { ControlDb } from "@/control/db";
 import { createRunRecorder, markDeadRunsInterrupted } from "@/control/recorder";
 import { emptyCounts, type CaseCounts, type PipelineEvent, type RunMode, type RunOptions, type RunResult, type RunStatus } from "@/pipeline/api";
 import type { PipelineConfig } from "@/pipeline/config/schema";
 import { describeError, PipelineError, type PipelineErrorCode } from "@/pipeline/errors";
 import type { Plan } from "@/pipeline/plan/classify";
-import { runPipeline } from "@/pipeline/run";
+import { rollbackPipeline, runPipeline } from "@/pipeline/run";
+import type { RollbackResult } from "@/pipeline/undo";
 import { loadPipelineConfig } from "./config";
 
 export const RUN_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled", "interrupted", "rolled_back"] as const satisfies readonly RunStatus[];
@@ -402,6 +404,57 @@ export async function cancelRun(deps: RunsDeps, input: { runId: string; actor: s
     });
   }
   return { runId: input.runId, status: "cancelling" };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rollback
+
+/**
+ * Rolls back a run and every later run not rolled back yet (newest first), as `summary-pipeline
+ * rollback` does, with the config dashboard runs use. The engine decides what may be rolled back: it
+ * refuses while a run holds the database (one executing in this process included: LOCKED) and for a
+ * run it cannot undo (RUN_STATE). Audited either way; the refusal without a run id, as the CLI does,
+ * since the engine may not know the run.
+ */
+export async function rollbackRun(deps: RunsDeps, input: { runId: string; actor: string }): Promise<RollbackResult> {
+  const db = deps.controlDb().client;
+  await checkDeadRuns(db);
+  const config = configOf(deps);
+  let result: RollbackResult;
+  try {
+    result = await rollbackPipeline(config, input.runId);
+  } catch (err) {
+    await db.auditEvent
+      .create({
+        data: {
+          type: "run.rollback",
+          level: "error",
+          actor: input.actor,
+          message: `rollback of run ${input.runId} refused: ${describeError(err)}`,
+          data: JSON.stringify({ trigger: "dashboard", runId: input.runId, code: err instanceof PipelineError ? err.code : "ENGINE" }),
+        },
+      })
+      .catch((auditErr: unknown) => console.error("could not audit a refused rollback:", auditErr));
+    throw err;
+  }
+  const ids = result.runs.map((r) => r.runId);
+  // the runs' records show what happened to them; a run only the engine knows (CLI without a control
+  // database) is left alone
+  await db.run.updateMany({ where: { id: { in: ids } }, data: { status: "rolled_back", phase: "rolled back" } });
+  await db.auditEvent.create({
+    data: {
+      runId: input.runId,
+      type: "run.rollback",
+      level: "warn",
+      actor: input.actor,
+      message:
+        ids.length > 1
+          ? `rolled back runs ${ids.join(", ")} (newest first, back to ${input.runId})`
+          : `rolled back run ${input.runId}`,
+      data: JSON.stringify({ trigger: "dashboard", ...result }),
+    },
+  });
+  return result;
 }
 
 // ---------------------------------------------------------------------------------------------

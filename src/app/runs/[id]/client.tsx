@@ -1,6 +1,7 @@
 "use client";
 // The run detail page: what the run is, what it did per case and per phase, each bucket on a
-// timeline, every attempt (retries and errors), its history, and the operator's cancel/resume.
+// timeline, every attempt (retries and errors), its history, and the operator's cancel, resume and
+// roll back.
 import {
   Badge,
   Box,
@@ -18,7 +19,7 @@ import {
   Text,
 } from "@radix-ui/themes";
 import Link from "next/link";
-import type { ReactNode } from "react";
+import { useState, type ReactNode } from "react";
 import { ApiErrorCallout } from "@/components/api-error-callout";
 import { ChartBucketTimeline, type TimelineAttempt } from "@/components/chart-bucket-timeline";
 import { ChartCaseCounts } from "@/components/chart-case-counts";
@@ -26,12 +27,15 @@ import { ChartPhaseTimings } from "@/components/chart-phase-timings";
 import { OperatorButton } from "@/components/operator-button";
 import { formatCount, formatDuration, formatUtc } from "@/components/run-format";
 import { RunStatusBadge } from "@/components/run-status-badge";
-import { useCancelRun, useResumeRun, useRun } from "@/hooks/use-runs";
+import { useCancelRun, useResumeRun, useRollbackRun, useRun } from "@/hooks/use-runs";
 import type { RunDetail } from "@/server/services/runs";
 import { RunProgress } from "../client";
 import { PlanSummary } from "../plan-summary";
+import { RollbackDialog, RollbackOutcome } from "./rollback";
 
 const RESUMABLE = new Set(["failed", "interrupted", "cancelled"]);
+/** Ended runs; the engine still refuses one whose undo data is missing or expired. */
+const ROLLBACKABLE = new Set(["succeeded", "failed", "interrupted", "cancelled"]);
 
 function Field({ label, children }: { label: string; children: ReactNode }) {
   return (
@@ -83,6 +87,10 @@ function BackLink() {
 function RunDetailView({ run }: { run: RunDetail }) {
   const cancel = useCancelRun();
   const resume = useResumeRun();
+  const rollback = useRollbackRun();
+  const [confirmingRollback, setConfirmingRollback] = useState(false);
+  // the mutation's outcome belongs to the run it was asked for
+  const rollbackHere = rollback.variables?.runId === run.id ? rollback : null;
   const going = run.status === "running" || run.status === "queued";
   const failedAttempts = run.attempts.filter((a) => !a.ok);
   return (
@@ -118,10 +126,33 @@ function RunDetailView({ run }: { run: RunDetail }) {
               Resume
             </OperatorButton>
           ) : null}
+          {ROLLBACKABLE.has(run.status) ? (
+            <OperatorButton
+              color="red"
+              variant="soft"
+              onClick={() => {
+                rollback.reset();
+                setConfirmingRollback(true);
+              }}
+              loading={rollback.isPending}
+              data-testid="rollback-button"
+            >
+              Roll back
+            </OperatorButton>
+          ) : null}
         </Flex>
       </Flex>
       {cancel.error ? <ApiErrorCallout error={cancel.error} title="Cancel refused" /> : null}
       {resume.error ? <ApiErrorCallout error={resume.error} title="Resume refused" /> : null}
+      {rollbackHere?.error ? <ApiErrorCallout error={rollbackHere.error} title="Roll back refused" testId="rollback-error" /> : null}
+      {rollbackHere?.data ? <RollbackOutcome result={rollbackHere.data} /> : null}
+      <RollbackDialog
+        runId={run.id}
+        open={confirmingRollback}
+        pending={rollback.isPending}
+        onOpenChange={setConfirmingRollback}
+        onConfirm={() => rollback.mutate({ runId: run.id }, { onSettled: () => setConfirmingRollback(false) })}
+      />
       {run.error ? (
         <Callout.Root color={run.status === "succeeded" ? "gray" : "red"} data-testid="run-error">
           <Callout.Text>

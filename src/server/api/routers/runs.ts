@@ -1,7 +1,8 @@
-// Runs: the list, one run's detail, the active run; launching, cancelling and resuming (operators).
+// Runs: the list, one run's detail, the active run; launching, cancelling, resuming and rolling
+// back (operators).
 import { TRPCError } from "@trpc/server";
-import { activeRun, cancelRun, getRun, launchRun, listRuns, resumeRun, type RunsDeps } from "@/server/services/runs";
-import { launchRunInput, listRunsInput, runIdInput } from "../schemas/runs";
+import { activeRun, cancelRun, getRun, launchRun, listRuns, resumeRun, rollbackRun, type RunsDeps } from "@/server/services/runs";
+import { launchRunInput, listRunsInput, rollbackRunInput, runIdInput } from "../schemas/runs";
 import { createTRPCRouter, operatorProcedure, publicProcedure, type TRPCContext } from "../trpc";
 
 function depsOf(ctx: TRPCContext): RunsDeps {
@@ -41,4 +42,9 @@ export const runsRouter = createTRPCRouter({
     if (!r) throw notFound(input.id);
     return r;
   }),
+
+  // the engine knows which runs exist and can be undone (also CLI runs): its refusal is the answer
+  rollback: operatorProcedure
+    .input(rollbackRunInput)
+    .mutation(({ ctx, input }) => rollbackRun(depsOf(ctx), { runId: input.runId, actor: DASHBOARD_ACTOR })),
 });

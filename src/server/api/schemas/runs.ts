@@ -7,6 +7,9 @@ export const runIdSchema = z.string().regex(/^[0-9a-f]{8}$/, "a run id is 8 lowe
 
 export const runIdInput = z.object({ id: runIdSchema });
 
+export const rollbackRunInput = z.object({ runId: runIdSchema });
+export type RollbackRunInput = z.input<typeof rollbackRunInput>;
+
 export const listRunsInput = z.object({
   limit: z.number().int().min(1).max(200).default(20),
   status: z.enum(RUN_STATUSES).optional(),
