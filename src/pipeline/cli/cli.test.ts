@@ -185,7 +185,7 @@ describe("summary-pipeline", () => {
     });
     // the watermark went back: the appended month is read again, the same rows as before
     const third = jsonLines((await cli(["--config", file, "--json"])).stdout).at(-1);
-    expect(third).toMatchObject({ type: "result", status: "succeeded", counts: (second as { counts: unknown }).counts });
+    expect(third).toMatchObject({ type: "result", status: "succeeded", counts: second?.counts });
     const rbJson = jsonLines((await cli(["rollback", String(first?.runId), "--config", file, "--json"])).stdout);
     expect(rbJson).toHaveLength(1);
     expect(rbJson[0]).toMatchObject({ type: "rollback", runs: [{ runId: third?.runId }, { runId: first?.runId, mode: "initial" }] });
