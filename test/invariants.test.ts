@@ -51,14 +51,32 @@ describe("invariants", () => {
     writeBatch(ws, [rec("a", M + 1, 2, 2)]);
     const engine = await openEngineFor(ws.config);
     expect((await runPipeline({ config: ws.config })).status).toBe("succeeded");
-    // now break the tables behind the engine's back and run again: the check catches it
+    // now break the latest row behind the engine's back and run again: the forward month shifts
+    // it, and the check of the rows the run wrote catches it
     const conn = await engine.connect();
-    await conn.run(`UPDATE summary SET rating_grid = 'Z' WHERE cons_acct_key = 'a'`);
+    await conn.run(`UPDATE latest_summary SET rating_grid = 'Z' WHERE cons_acct_key = 'a'`);
     conn.closeSync();
     writeBatch(ws, [rec("a", M + 2, 3, 3)]);
     const bad = await runPipeline({ config: ws.config });
     expect(bad.status).toBe("failed");
     expect(bad.errorCode).toBe("INVARIANT");
     expect(bad.error).toMatch(/grid/);
+  });
+
+  it("fails a correction whose rewritten rows disagree with the untouched row below them", async () => {
+    const ws = makeWorkspace({ name: "inv-full" });
+    spaces.push(ws);
+    writeBatch(ws, [rec("a", M, 1, 1), rec("a", M + 1, 2, 2), rec("a", M + 2, 3, 3)]);
+    expect((await runPipeline({ config: ws.config })).status).toBe("succeeded");
+    const engine = await openEngineFor(ws.config);
+    const conn = await engine.connect();
+    // element 1 of the first month's row is wrong; the correction of the second month keeps that row
+    await conn.run(`UPDATE summary SET balance_history = [1, 99, NULL, NULL] WHERE cons_acct_key = 'a' AND month(rpt_as_of_mo) = 1`);
+    conn.closeSync();
+    writeBatch(ws, [rec("a", M + 1, 5, 20)]);
+    const bad = await runPipeline({ config: ws.config });
+    expect(bad.status).toBe("failed");
+    expect(bad.errorCode).toBe("INVARIANT");
+    expect(bad.error).toMatch(/rewritten rows/);
   });
 });

@@ -32,7 +32,6 @@ import {
 } from "./state/store";
 import { buildTargets, liveTargets, stageTable, workTable, type Targets } from "./targets";
 import { optimizeTables, runsSinceOptimize, type OptimizeResult } from "./optimize";
-import { checkInvariants } from "./invariants";
 import { beginUndo, recordFinalizeUndo, rollbackRuns, type RollbackResult } from "./undo";
 
 /** Opens the engine of a config, with access to its source files' folder. */
@@ -502,7 +501,7 @@ class RunContext {
             inTransaction(this.conn, async () => {
               await assertStillWriter(this.conn, this.runId, this.token);
               const undoRunId = rec.mode === "incremental" ? this.runId : null;
-              const out = await applyBucket(this.conn, { layout, targets, work, bucket, undoRunId });
+              const out = await applyBucket(this.conn, { layout, targets, work, bucket, undoRunId, sampleChecks: rec.mode === "initial" });
               await this.opts.hooks?.beforeBucketCommit?.(bucket, attempt);
               await execute(
                 this.conn,
@@ -561,7 +560,6 @@ class RunContext {
     const work = workTable(this.runId);
     await inTransaction(this.conn, async () => {
       await assertStillWriter(this.conn, this.runId, this.token);
-      await this.checkTables(rec, work);
       // what finalize replaces is kept for a rollback: the watermark, and the live tables of an
       // initial build (renamed beside, not copied)
       await recordFinalizeUndo(this.conn, {
@@ -603,27 +601,6 @@ class RunContext {
         [this.runId, JSON.stringify(this.counts), JSON.stringify(this.timings)],
       );
     });
-  }
-
-  /** Invariants on what the run touched; a violation fails the run. */
-  private async checkTables(rec: Recorded, work: string): Promise<void> {
-    const t = this.targetsOf(rec);
-    // an initial build is checked on a fixed 1/64 sample of accounts (the whole check is on demand)
-    const sample = rec.mode === "initial" ? "AND hash(acct) % 64 = 0" : "";
-    await execute(
-      this.conn,
-      `CREATE OR REPLACE TEMP TABLE __sp_touched AS SELECT acct, min(mi) AS lo FROM ${work} WHERE kase <> 'stale' ${sample} GROUP BY acct`,
-    );
-    const scope = "__sp_touched";
-    const violations = await this.timed("check", () =>
-      checkInvariants(this.conn, rec.config, { summary: t.names.summary, latest: t.names.latest, accounts: scope }),
-    );
-    await execute(this.conn, "DROP TABLE IF EXISTS __sp_touched");
-    if (violations.length > 0) {
-      throw new PipelineError("INVARIANT", `the tables fail ${violations.length} invariant check(s); the run is not committed`, {
-        issues: violations.map((v) => ({ path: v.check, message: `${v.rows} row(s)` })),
-      });
-    }
   }
 
   private async setStatus(status: RunStatus, error: string | null): Promise<void> {

@@ -63,24 +63,24 @@ export async function beginUndo(conn: DuckDBConnection, runId: string, initial: 
 
 /**
  * Inside a bucket's transaction, before the full path rewrites anything: the ranges in `fa`
- * (acct, lo, hi), the summary rows inside them and the record-index rows at the keys in `changes`.
+ * (acct, lo, hi), the summary rows inside them (read from `pre`, the rows in reach with their month
+ * index `__sp_mi`) and the record-index rows at the keys in `changes`.
  */
 export async function recordFullPathUndo(
   conn: DuckDBConnection,
-  p: { runId: string; layout: Layout; targets: Targets; fa: string; changes: string },
+  p: { runId: string; layout: Layout; targets: Targets; fa: string; pre: string; changes: string },
 ): Promise<void> {
   const ranges = undoTable(p.runId, "ranges");
   const summary = undoTable(p.runId, "summary");
   const records = undoTable(p.runId, "records");
   const acctCol = quoteIdent(p.layout.accountColumn);
-  const sMi = monthIndexSql(p.layout.monthKind, `s.${quoteIdent(p.layout.monthColumn)}`);
   await execute(conn, `CREATE TABLE IF NOT EXISTS ${ranges} AS SELECT acct, lo, hi FROM ${p.fa} LIMIT 0`);
   await execute(conn, `CREATE TABLE IF NOT EXISTS ${summary} AS SELECT * FROM ${p.targets.summary} LIMIT 0`);
   await execute(conn, `CREATE TABLE IF NOT EXISTS ${records} AS SELECT * FROM ${p.targets.records} LIMIT 0`);
   await execute(conn, `INSERT INTO ${ranges} SELECT acct, lo, hi FROM ${p.fa}`);
   await execute(
     conn,
-    `INSERT INTO ${summary} SELECT s.* FROM ${p.targets.summary} s JOIN ${p.fa} f ON f.acct = s.${acctCol} WHERE ${sMi} BETWEEN f.lo AND f.hi`,
+    `INSERT INTO ${summary} SELECT s.* EXCLUDE (__sp_mi) FROM ${p.pre} s JOIN ${p.fa} f ON f.acct = s.${acctCol} WHERE s.__sp_mi BETWEEN f.lo AND f.hi`,
   );
   await execute(
     conn,

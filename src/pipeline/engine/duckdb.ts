@@ -171,7 +171,7 @@ export async function inTransaction<T>(conn: DuckDBConnection, fn: () => Promise
   await conn.run("BEGIN TRANSACTION");
   try {
     const result = await fn();
-    await conn.run("COMMIT");
+    await execute(conn, "COMMIT");
     return result;
   } catch (err) {
     try {

@@ -6,12 +6,13 @@
 // Both keep `latest_summary`, the record index and the trailing-tombstone set in step; an
 // incremental run's full path records its undo data first (see ../undo.ts).
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { execute, queryOne, quoteIdent } from "../engine/duckdb";
+import { execute, queryOne, quoteIdent, quoteString } from "../engine/duckdb";
 import type { Layout } from "../layout";
 import { monthIndexSql, monthValueSql } from "../sql/months";
 import type { Targets } from "../targets";
 import { recordFullPathUndo } from "../undo";
-import { gridSql, liveRowSql, recordIndexSelect, summaryColumnNames } from "./tables";
+import { checkFastRows, checkRewrittenRows } from "./check";
+import { gridChar, liveRowSql, recordIndexSelect, summaryColumnNames } from "./tables";
 
 export interface BucketResult {
   rowsInserted: number;
@@ -22,7 +23,16 @@ export interface BucketResult {
 
 export async function applyBucket(
   conn: DuckDBConnection,
-  p: { layout: Layout; targets: Targets; work: string; bucket: number; undoRunId: string | null },
+  p: {
+    layout: Layout;
+    targets: Targets;
+    work: string;
+    bucket: number;
+    /** The run recording undo data (incremental runs); null for an initial build. */
+    undoRunId: string | null;
+    /** Check only a fixed 1/64 sample of the rewritten accounts (an initial build). */
+    sampleChecks: boolean;
+  },
 ): Promise<BucketResult> {
   const fast = await applyFastPath(conn, p);
   const full = await applyFullPath(conn, p);
@@ -48,7 +58,7 @@ function rowSelect(layout: Layout, src: string, baseTs: string, arrays: string[]
 
 async function applyFastPath(
   conn: DuckDBConnection,
-  p: { layout: Layout; targets: Targets; work: string; bucket: number },
+  p: { layout: Layout; targets: Targets; work: string; bucket: number; sampleChecks: boolean },
 ): Promise<BucketResult> {
   const { layout, targets } = p;
   const L = layout.maxHistoryLength;
@@ -67,17 +77,24 @@ async function applyFastPath(
   const arrays = layout.rolling.map(
     (r, i) => `list_concat(list_select(fl.vals${i}, x.idx), l.${quoteIdent(r.column)})[1:${r.historyLength}] AS a${i}`,
   );
+  // a grid shifts like its array: the new months' characters, then the latest row's grid
+  const fastGrids = layout.grids.map(
+    (g, j) =>
+      `left(array_to_string(list_transform(list_select(fl.vals${g.rollingIndex}, x.idx), lambda v: ${gridChar("v", g.placeholder)}), '') || l.${quoteIdent(g.name)}, ${layout.rolling[g.rollingIndex]?.historyLength ?? L}) AS g${j}`,
+  );
   await execute(
     conn,
     `CREATE OR REPLACE TEMP TABLE __sp_frows AS
-     SELECT w.*, list_max(list_select(fl.tss, x.idx)[1:${L}]) AS new_base_ts, ${arrays.join(", ")}
+     SELECT w.*, list_max(list_select(fl.tss, x.idx)[1:${L}]) AS new_base_ts, ${[...arrays, ...fastGrids].join(", ")}
      FROM ${p.work} w
      JOIN __sp_fl fl ON fl.acct = w.acct
      JOIN ${targets.latest} l ON l.${acctCol} = w.acct
      CROSS JOIN LATERAL (SELECT list_transform(range(w.mi - w.lmi), lambda k: coalesce(list_position(fl.mis, w.mi - k), 0)) AS idx) x
      WHERE w.bucket = ${p.bucket} AND w.fast`,
   );
-  const grids = layout.grids.map((g) => gridSql(`r.a${g.rollingIndex}`, g.placeholder));
+  // checked against the latest rows they shift, before those are replaced
+  await checkFastRows(conn, layout, targets);
+  const grids = layout.grids.map((_, j) => `r.g${j}`);
   const select = rowSelect(layout, "r", "r.new_base_ts", [...layout.rolling.map((_, i) => `r.a${i}`), ...grids]);
   const cols = summaryColumnNames(layout).join(", ");
   await execute(conn, `INSERT INTO ${targets.summary} (${cols}) SELECT ${select} FROM __sp_frows r`);
@@ -96,7 +113,7 @@ async function applyFastPath(
 
 async function applyFullPath(
   conn: DuckDBConnection,
-  p: { layout: Layout; targets: Targets; work: string; bucket: number; undoRunId: string | null },
+  p: { layout: Layout; targets: Targets; work: string; bucket: number; undoRunId: string | null; sampleChecks: boolean },
 ): Promise<BucketResult> {
   const { layout, targets } = p;
   const L = layout.maxHistoryLength;
@@ -117,8 +134,16 @@ async function applyFullPath(
   // the record index first: timestamps below are read from it, batch included
   // (a revived row changes nothing in the index: its tombstone stays in force)
   const indexChanges = `SELECT * FROM (${changes}) WHERE kase <> 'revive'`;
+  // the existing rows in reach, read from the summary once: for the cells below, the undo data
+  // and the checks of the rewritten rows against the row before them
+  await execute(
+    conn,
+    `CREATE OR REPLACE TEMP TABLE __sp_pre AS
+     SELECT s.*, ${sMi("s")} AS __sp_mi FROM ${targets.summary} s JOIN __sp_fa f ON f.acct = s.${acctCol}
+     WHERE ${sMi("s")} BETWEEN f.lo - ${L - 1} AND f.hi`,
+  );
   if (p.undoRunId !== null) {
-    await recordFullPathUndo(conn, { runId: p.undoRunId, layout, targets, fa: "__sp_fa", changes: indexChanges });
+    await recordFullPathUndo(conn, { runId: p.undoRunId, layout, targets, fa: "__sp_fa", pre: "__sp_pre", changes: indexChanges });
   }
   await execute(
     conn,
@@ -129,17 +154,12 @@ async function applyFullPath(
   // existing rows in reach: element 0 of each array is the mapped value of that month's live record
   const exCols = [
     `s.${acctCol} AS acct`,
-    `${sMi("s")} AS mi`,
+    `s.__sp_mi AS mi`,
     ...layout.rolling.map((r, i) => `s.${quoteIdent(r.column)}[1] AS e${i}`),
     ...layout.scalars.map((sc, i) => `s.${quoteIdent(sc.name)} AS s${i}`),
     layout.deleteFlag ? `s.${quoteIdent(layout.deleteFlag.column)} AS dflag` : `NULL AS dflag`,
   ];
-  await execute(
-    conn,
-    `CREATE OR REPLACE TEMP TABLE __sp_ex AS
-     SELECT e.* FROM (SELECT ${exCols.join(", ")} FROM ${targets.summary} s WHERE s.${acctCol} IN (SELECT acct FROM __sp_fa)) e
-     JOIN __sp_fa f ON f.acct = e.acct WHERE e.mi BETWEEN f.lo - ${L - 1} AND f.hi`,
-  );
+  await execute(conn, `CREATE OR REPLACE TEMP TABLE __sp_ex AS SELECT ${exCols.join(", ")} FROM __sp_pre s`);
   const pick = (batch: string, existing: string) => `CASE WHEN w.mi IS NOT NULL THEN ${batch} ELSE ${existing} END`;
   const cellCols = [
     `coalesce(w.acct, e.acct) AS acct`,
@@ -163,10 +183,16 @@ async function applyFullPath(
     "c.row_exists",
     "c.existed",
     ...layout.rolling.map((_, i) => `c.v${i}`),
+    ...layout.grids.map((g, j) => `${gridChar(`c.v${g.rollingIndex}`, g.placeholder)} AS c${j}`),
     ...layout.scalars.map((_, i) => `c.s${i}`),
     "c.dflag",
   ].join(", ");
-  const windows = [`max(ts) OVER win AS new_base_ts`, ...layout.rolling.map((_, i) => `list(v${i}) OVER win AS l${i}`)].join(", ");
+  const windows = [
+    `max(ts) OVER win AS new_base_ts`,
+    ...layout.rolling.map((_, i) => `list(v${i}) OVER win AS l${i}`),
+    ...layout.grids.map((_, j) => `list(c${j}) OVER win AS gl${j}`),
+  ].join(", ");
+  const historyOf = (ri: number) => layout.rolling[ri]?.historyLength ?? L;
   const outCols = [
     "w.acct",
     "w.mi",
@@ -174,7 +200,11 @@ async function applyFullPath(
     ...layout.scalars.map((_, i) => `w.s${i}`),
     "w.dflag",
     "w.new_base_ts",
-    ...layout.rolling.map((r, i) => `list_resize(list_reverse(w.l${i})[1:${r.historyLength}], ${r.historyLength}) AS a${i}`),
+    ...layout.rolling.map((r, i) => `list_resize(${r.historyLength < L ? `w.l${i}[1:${r.historyLength}]` : `w.l${i}`}, ${r.historyLength}) AS a${i}`),
+    ...layout.grids.map((g, j) => {
+      const h = historyOf(g.rollingIndex);
+      return `rpad(left(array_to_string(w.gl${j}, ''), ${h}), ${h}, ${quoteString(g.placeholder)}) AS g${j}`;
+    }),
   ].join(", ");
   await execute(
     conn,
@@ -187,7 +217,7 @@ async function applyFullPath(
           d AS (SELECT g.acct, g.mi, ${gridCols}, t.ts FROM g
                 LEFT JOIN __sp_cells c ON c.acct = g.acct AND c.mi = g.mi
                 LEFT JOIN t ON t.acct = g.acct AND t.mi = g.mi),
-          w AS (SELECT d.*, ${windows} FROM d WINDOW win AS (PARTITION BY acct ORDER BY mi ROWS BETWEEN ${L - 1} PRECEDING AND CURRENT ROW))
+          w AS (SELECT d.*, ${windows} FROM d WINDOW win AS (PARTITION BY acct ORDER BY mi DESC ROWS BETWEEN CURRENT ROW AND ${L - 1} FOLLOWING))
      SELECT ${outCols} FROM w JOIN __sp_fa f ON f.acct = w.acct WHERE w.row_exists AND w.mi >= f.lo`,
   );
   const counts = await queryOne(
@@ -198,7 +228,7 @@ async function applyFullPath(
     conn,
     `DELETE FROM ${targets.summary} s USING __sp_fa f WHERE s.${acctCol} = f.acct AND ${sMi("s")} BETWEEN f.lo AND f.hi`,
   );
-  const grids = layout.grids.map((g) => gridSql(`r.a${g.rollingIndex}`, g.placeholder));
+  const grids = layout.grids.map((_, j) => `r.g${j}`);
   const cols = summaryColumnNames(layout).join(", ");
   await execute(
     conn,
@@ -243,6 +273,7 @@ async function applyFullPath(
        QUALIFY row_number() OVER (PARTITION BY s.${acctCol} ORDER BY ${sMi("s")} DESC) = 1`,
     );
   }
+  await checkRewrittenRows(conn, layout, targets, { sample: p.sampleChecks, live: rowLive });
   const latest = await queryOne(
     conn,
     `SELECT count(*) AS n FROM ${targets.latest} WHERE ${acctCol} IN (SELECT acct FROM __sp_fa)`,
@@ -258,7 +289,7 @@ async function applyFullPath(
      WHERE r.acct IN (SELECT acct FROM __sp_fa)
      GROUP BY r.acct, l.lmi HAVING max(r.mi) > coalesce(l.lmi, -1)`,
   );
-  for (const t of ["__sp_fa", "__sp_ex", "__sp_cells", "__sp_rows", "__sp_redo", "__sp_nolive"]) await execute(conn, `DROP TABLE IF EXISTS ${t}`);
+  for (const t of ["__sp_fa", "__sp_pre", "__sp_ex", "__sp_cells", "__sp_rows", "__sp_redo", "__sp_nolive"]) await execute(conn, `DROP TABLE IF EXISTS ${t}`);
   return {
     rowsInserted: Number(counts?.ins ?? 0),
     rowsUpdated: Number(counts?.upd ?? 0),

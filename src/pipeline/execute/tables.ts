@@ -44,10 +44,14 @@ export async function ensureTargetTables(conn: DuckDBConnection, targets: Target
   await execute(conn, `CREATE TABLE IF NOT EXISTS ${targets.tail} (acct ${layout.accountKind} NOT NULL)`);
 }
 
+/** The grid character of one value: its first character, the placeholder for NULL. */
+export function gridChar(valueExpr: string, placeholder: string): string {
+  return `coalesce(left(CAST(${valueExpr} AS VARCHAR), 1), '${placeholder.replaceAll("'", "''")}')`;
+}
+
 /** The grid string of a rolling array: one character a month, the placeholder for NULL. */
 export function gridSql(arrayExpr: string, placeholder: string): string {
-  const ph = `'${placeholder.replaceAll("'", "''")}'`;
-  return `array_to_string(list_transform(${arrayExpr}, lambda x: coalesce(left(CAST(x AS VARCHAR), 1), ${ph})), '')`;
+  return `array_to_string(list_transform(${arrayExpr}, lambda x: ${gridChar("x", placeholder)}), '')`;
 }
 
 /** SQL: is the summary row live (its delete flag not a delete value)? */
