@@ -294,6 +294,12 @@ async function lane(name: string, batches: RefRecord[][], expected: Tables[], ki
       if (out.code !== 0) steps.push(JSON.stringify(next.stderr().trim()));
       if (out.code === 0 && !target) break;
     }
+    if (steps.length === 0 && runId) {
+      // the run had committed before the kill: the next run (nothing new to read) records it
+      const next = spawnCli(["--config", configFile, "--json"], env);
+      const out = await next.exited;
+      steps.push(`next run → exit ${out.code}`);
+    }
     const final = await runToResume(ws, runId);
     let tables: Tables = { summary: [], latest: [] };
     let readError = "";

@@ -179,3 +179,53 @@ export async function markDeadRunsInterrupted(db: ControlDb, activeRunIds: Reado
   }
   return dead.map((r) => r.id);
 }
+
+/** A run as the engine database records it (the source of truth for what committed). */
+export interface EngineRunState {
+  runId: string;
+  status: string;
+  countsJson: string | null;
+  timingsJson: string | null;
+}
+
+/**
+ * A process killed after its run's last commit but before the control database heard of it leaves
+ * the run `running` (then `interrupted`) there while the engine holds it `succeeded`: such runs
+ * (and runs rolled back in the engine) take the engine's status, audited. Returns their ids.
+ */
+export async function reconcileWithEngine(db: ControlDb, engineRuns: readonly EngineRunState[]): Promise<string[]> {
+  const final = new Map(engineRuns.filter((r) => r.status === "succeeded" || r.status === "rolled_back").map((r) => [r.runId, r]));
+  if (final.size === 0) return [];
+  const stale = await db.run.findMany({
+    where: { id: { in: [...final.keys()] }, status: { in: ["running", "queued", "interrupted", "failed", "cancelled"] } },
+    select: { id: true, status: true },
+  });
+  const fixed: string[] = [];
+  for (const row of stale) {
+    const e = final.get(row.id);
+    if (!e) continue;
+    await db.run.update({
+      where: { id: row.id },
+      data: {
+        status: e.status,
+        phase: e.status === "succeeded" ? "done" : "rolled back",
+        ...(e.countsJson ? { counts: e.countsJson } : {}),
+        ...(e.timingsJson ? { timings: e.timingsJson } : {}),
+        error: null,
+        finishedAt: new Date(),
+      },
+    });
+    await db.auditEvent.create({
+      data: {
+        runId: row.id,
+        type: "run.reconciled",
+        level: "info",
+        actor: "system",
+        message: `run ${row.id} was recorded ${row.status} here but is ${e.status} in the engine database (its process ended after the commit); recorded as ${e.status}`,
+      },
+    });
+    fixed.push(row.id);
+  }
+  return fixed;
+}
+

@@ -1,12 +1,15 @@
 // The default command: one run of the pipeline (initial, incremental, dry run or resume), reported
 // as JSON lines or for people, ending in an exit code a scheduler can act on.
+import fs from "node:fs";
 import type { RunMode, RunResult } from "../api";
 import { DEFAULT_CONFIG_PATH, loadConfigFile } from "../config/load";
 import type { PipelineConfig } from "../config/schema";
 import type { ControlDb } from "../../control/db";
 import { closeEngine } from "../engine/duckdb";
 import { PipelineError } from "../errors";
-import { runPipeline } from "../run";
+import { reconcileWithEngine } from "../../control/recorder";
+import { openEngineFor, runPipeline } from "../run";
+import { listEngineRuns, STATE_SCHEMA, tableExists } from "../state/store";
 import { closeCliControlDb, CliRunRecording, explainLocked, isHeldByAnotherProcess, openCliControlDb } from "./control";
 import { exitCodeOfRun, isResumable } from "./exit-codes";
 import type { CliIo } from "./io";
@@ -20,7 +23,7 @@ export interface RunFlags {
   resume?: string;
   /** Handled by stats-command.ts (main.ts dispatches). */
   stats?: boolean;
-  /** Not built yet: refused before this command loads (main.ts). */
+  /** Handled by optimize-command.ts (main.ts dispatches). */
   optimize?: boolean;
 }
 
@@ -73,6 +76,7 @@ async function runWithInterrupts(
   recording: CliRunRecording,
   db: ControlDb | null,
 ): Promise<RunResult> {
+  if (db) await reconcileFromEngine(db, config);
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     if (controller.signal.aborted) process.exit(signal === "SIGINT" ? 130 : 143);
@@ -106,3 +110,25 @@ async function runWithInterrupts(
     await closeEngine(config.engine.database);
   }
 }
+
+/**
+ * Runs the engine committed while their process died before telling the control database are set
+ * right there first (best effort: an engine database that is absent or held elsewhere is skipped).
+ */
+async function reconcileFromEngine(db: ControlDb, config: PipelineConfig): Promise<void> {
+  const database = config.engine.database;
+  if (database !== ":memory:" && !fs.existsSync(database)) return;
+  try {
+    const engine = await openEngineFor(config);
+    const conn = await engine.connect();
+    try {
+      if (!(await tableExists(conn, STATE_SCHEMA, "runs"))) return;
+      await reconcileWithEngine(db, await listEngineRuns(conn, 100));
+    } finally {
+      conn.closeSync();
+    }
+  } catch {
+    // the run itself reports a database it cannot open
+  }
+}
+
