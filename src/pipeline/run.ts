@@ -32,6 +32,7 @@ import {
 } from "./state/store";
 import { buildTargets, liveTargets, stageTable, workTable, type Targets } from "./targets";
 import { optimizeTables, runsSinceOptimize, type OptimizeResult } from "./optimize";
+import { checkInvariants, type InvariantViolation } from "./invariants";
 import { beginUndo, recordFinalizeUndo, rollbackRuns, type RollbackResult } from "./undo";
 
 /** Opens the engine of a config, with access to its source files' folder. */
@@ -116,6 +117,18 @@ export function rollbackPipeline(cfg: PipelineConfig, runId: string): Promise<Ro
   return withEngineClaim(cfg, `rollback-${runId}`, "roll back after it ends", async (conn) => {
     await markInterrupted(conn);
     return inTransaction(conn, () => rollbackRuns(conn, cfg, runId));
+  });
+}
+
+/** The invariant checks over every row of the tables (on demand; runs check what they wrote). */
+export function checkPipeline(cfg: PipelineConfig): Promise<{ violations: InvariantViolation[]; rows: number; durationMs: number }> {
+  return withEngineClaim(cfg, "check", "check after it ends", async (conn) => {
+    const t0 = performance.now();
+    const violations = await checkInvariants(conn, cfg);
+    const rows = (await tableExists(conn, "main", cfg.tables.summary))
+      ? Number((await queryOne(conn, `SELECT count(*) AS n FROM ${quoteIdent(cfg.tables.summary)}`))?.n ?? 0)
+      : 0;
+    return { violations, rows, durationMs: Math.round(performance.now() - t0) };
   });
 }
 

@@ -191,6 +191,25 @@ describe("summary-pipeline", () => {
     expect(rbJson[0]).toMatchObject({ type: "rollback", runs: [{ runId: third?.runId }, { runId: first?.runId, mode: "initial" }] });
   });
 
+  it("--check reads every row: all hold after a run, a corrupted grid exits 1 naming the check", async () => {
+    const { file, database } = tempConfig();
+    expect((await cli(["generate", "--accounts", "30", "--months", "4", "--seed", "9", "--config", file])).code).toBe(EXIT_OK);
+    expect((await cli(["--config", file])).code).toBe(EXIT_OK);
+    const ok = await cli(["--check", "--config", file]);
+    expect(ok).toMatchObject({ code: EXIT_OK, stderr: "" });
+    expect(ok.stdout).toMatch(/^all invariants hold over [\d,]+ summary rows \([\d.]+ s\)\n$/);
+    const engine = await openEngine({ database });
+    const conn = await engine.connect();
+    // a row that is not its account's latest one
+    await conn.run(`UPDATE summary SET payment_history_grid = 'x' WHERE rowid = (
+      SELECT min(s.rowid) FROM summary s JOIN latest_summary l ON l.cons_acct_key = s.cons_acct_key AND l.rpt_as_of_mo <> s.rpt_as_of_mo)`);
+    conn.closeSync();
+    await closeEngine(database);
+    const bad = await cli(["--check", "--config", file]);
+    expect(bad.code).toBe(EXIT_FAILURE);
+    expect(bad.stderr).toMatch(/^summary-pipeline: 1 invariant check\(s\) fail over [\d]+ summary rows\n  grid payment_history_grid differs from its array: 1 row\(s\)\n$/);
+  });
+
   it("exits 4 while another process holds the engine database, naming its running run", async () => {
     const { file, database } = tempConfig();
     const control = openControlDb({ url: CONTROL_URL }).client;

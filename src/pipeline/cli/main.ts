@@ -48,7 +48,15 @@ export function buildProgram(io: CliIo, done: (code: number) => void): Command {
     .addOption(new Option("--resume <runId>", "continue a failed or interrupted run").conflicts(["mode", "dryRun"]))
     .addOption(new Option("--stats", "table, partition and recent-run statistics").conflicts(["mode", "dryRun", "resume", "optimize"]))
     .addOption(new Option("--optimize", "rewrite the tables in (account, month) order and reclaim space").conflicts(["mode", "dryRun", "resume"]))
+    .addOption(
+      new Option("--check", "check the invariants of every summary row (exit 1 on a violation)").conflicts(["mode", "dryRun", "resume", "stats", "optimize"]),
+    )
     .action(async (flags: RunFlags) => {
+      if (flags.check) {
+        const { checkCommand } = await import("./check-command");
+        done(await checkCommand(flags, io));
+        return;
+      }
       if (flags.stats) {
         const { statsCommand } = await import("./stats-command");
         done(await statsCommand(flags, io));

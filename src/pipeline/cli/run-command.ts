@@ -25,6 +25,8 @@ export interface RunFlags {
   stats?: boolean;
   /** Handled by optimize-command.ts (main.ts dispatches). */
   optimize?: boolean;
+  /** Handled by check-command.ts (main.ts dispatches). */
+  check?: boolean;
 }
 
 /** The config file: `--config`, else `$PIPELINE_CONFIG`, else the default path. */

@@ -2,13 +2,15 @@
 // when the browser closes), mirrored into the control database by the run recorder; rollback of a
 // finished run; and the reads the Runs pages need (run list, run detail with buckets and attempts),
 // parsed from the Prisma rows.
+import fs from "node:fs";
 import type { ControlDb } from "@/control/db";
-import { createRunRecorder, markDeadRunsInterrupted } from "@/control/recorder";
+import { createRunRecorder, markDeadRunsInterrupted, reconcileWithEngine } from "@/control/recorder";
 import { emptyCounts, type CaseCounts, type PipelineEvent, type RunMode, type RunOptions, type RunResult, type RunStatus } from "@/pipeline/api";
 import type { PipelineConfig } from "@/pipeline/config/schema";
 import { describeError, PipelineError, type PipelineErrorCode } from "@/pipeline/errors";
 import type { Plan } from "@/pipeline/plan/classify";
-import { rollbackPipeline, runPipeline } from "@/pipeline/run";
+import { openEngineFor, rollbackPipeline, runPipeline } from "@/pipeline/run";
+import { listEngineRuns, STATE_SCHEMA, tableExists } from "@/pipeline/state/store";
 import type { RollbackResult } from "@/pipeline/undo";
 import { loadPipelineConfig } from "./config";
 
@@ -60,17 +62,36 @@ export function whenRunEnds(runId: string): Promise<RunResult> | undefined {
   return executor().live.get(runId)?.done;
 }
 
-/** On the first call in a process: runs recorded as running by a server that is gone are interrupted. */
-function checkDeadRuns(db: ControlDb): Promise<void> {
+/**
+ * On the first call in a process: runs recorded as running by a server that is gone are
+ * interrupted — unless the engine database has them committed (their process died after the
+ * commit), which then is what they show.
+ */
+function checkDeadRuns(db: ControlDb, deps: RunsDeps): Promise<void> {
   const s = executor();
   s.deadRunsChecked ??= markDeadRunsInterrupted(db, new Set(s.live.keys())).then(
-    () => undefined,
+    () => reconcileFromEngine(db, deps),
     (err: unknown) => {
       s.deadRunsChecked = null; // try again on the next call
       throw err;
     },
   );
   return s.deadRunsChecked;
+}
+
+async function reconcileFromEngine(db: ControlDb, deps: RunsDeps): Promise<void> {
+  try {
+    const config = configOf(deps);
+    if (config.engine.database !== ":memory:" && !fs.existsSync(config.engine.database)) return;
+    const conn = await (await openEngineFor(config)).connect();
+    try {
+      if (await tableExists(conn, STATE_SCHEMA, "runs")) await reconcileWithEngine(db, await listEngineRuns(conn, 100));
+    } finally {
+      conn.closeSync();
+    }
+  } catch {
+    // best effort: the runs list still shows the control database's record
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -207,7 +228,7 @@ function errorOfResult(result: RunResult): PipelineError {
  */
 export async function launchRun(deps: RunsDeps, input: LaunchInput): Promise<DryRunOutcome | LaunchOutcome> {
   const db = deps.controlDb().client;
-  await checkDeadRuns(db);
+  await checkDeadRuns(db, deps);
   const config = configOf(deps);
   const configVersion = await activeConfigVersion(db);
   if (input.dryRun) return dryRun(config, configVersion, input.mode);
@@ -233,7 +254,7 @@ async function dryRun(config: PipelineConfig, configVersion: string | null, mode
 /** Resumes a failed, interrupted or cancelled run from its first uncommitted bucket. Null: no such run. */
 export async function resumeRun(deps: RunsDeps, input: { runId: string; actor: string }): Promise<LaunchOutcome | null> {
   const db = deps.controlDb().client;
-  await checkDeadRuns(db);
+  await checkDeadRuns(db, deps);
   const row = await db.run.findUnique({ where: { id: input.runId }, select: { status: true, mode: true, dryRun: true, timings: true } });
   if (!row) return null;
   if (row.dryRun) throw new PipelineError("RUN_STATE", `run ${input.runId} was a dry run and wrote nothing; launch a new run`, { where: input.runId });
@@ -418,7 +439,7 @@ export async function cancelRun(deps: RunsDeps, input: { runId: string; actor: s
  */
 export async function rollbackRun(deps: RunsDeps, input: { runId: string; actor: string }): Promise<RollbackResult> {
   const db = deps.controlDb().client;
-  await checkDeadRuns(db);
+  await checkDeadRuns(db, deps);
   const config = configOf(deps);
   let result: RollbackResult;
   try {
@@ -599,7 +620,7 @@ export interface ListRunsInput {
 /** The most recent runs (dry runs are previews, not runs, and are left out). */
 export async function listRuns(deps: RunsDeps, input: ListRunsInput): Promise<RunSummary[]> {
   const db = deps.controlDb().client;
-  await checkDeadRuns(db);
+  await checkDeadRuns(db, deps);
   const rows = await db.run.findMany({
     where: { dryRun: false, ...(input.status ? { status: input.status } : {}) },
     orderBy: [{ createdAt: "desc" }, { id: "asc" }],
@@ -612,7 +633,7 @@ export async function listRuns(deps: RunsDeps, input: ListRunsInput): Promise<Ru
 /** The run executing now (here or, recorded as running, in another live process), if any. */
 export async function activeRun(deps: RunsDeps): Promise<RunSummary | null> {
   const db = deps.controlDb().client;
-  await checkDeadRuns(db);
+  await checkDeadRuns(db, deps);
   const here = [...executor().live.keys()];
   const row =
     (here.length ? await db.run.findFirst({ where: { id: { in: here } }, orderBy: { createdAt: "desc" } }) : null) ??
@@ -631,7 +652,7 @@ interface AttemptData {
 /** A run with its buckets, attempts and run events. Null: no such run. */
 export async function getRun(deps: RunsDeps, runId: string): Promise<RunDetail | null> {
   const db = deps.controlDb().client;
-  await checkDeadRuns(db);
+  await checkDeadRuns(db, deps);
   const row = await db.run.findUnique({ where: { id: runId }, include: { buckets: { orderBy: { bucket: "asc" } } } });
   if (!row) return null;
   const [events, configVersion] = await Promise.all([
