@@ -70,7 +70,7 @@ async function applyFastPath(
   await execute(
     conn,
     `CREATE OR REPLACE TEMP TABLE __sp_fl AS
-     SELECT acct, list(mi) AS mis, list(ts) AS tss, ${lists} FROM ${p.work} WHERE bucket = ${p.bucket} AND fast GROUP BY acct`,
+     SELECT acct, count(*) AS n, list(mi) AS mis, list(ts) AS tss, ${lists} FROM ${p.work} WHERE bucket = ${p.bucket} AND fast GROUP BY acct`,
   );
   // idx lists the batch's records for months mi, mi-1, ..., lmi+1 (0 where a month has none);
   // the new array is those values, then the latest row's array, cut to the history length
@@ -82,15 +82,27 @@ async function applyFastPath(
     (g, j) =>
       `left(array_to_string(list_transform(list_select(fl.vals${g.rollingIndex}, x.idx), lambda v: ${gridChar("v", g.placeholder)}), '') || l.${quoteIdent(g.name)}, ${layout.rolling[g.rollingIndex]?.historyLength ?? L}) AS g${j}`,
   );
+  // the usual case, one record for the month after the latest row, needs no index lists
+  const nextArrays = layout.rolling.map((r, i) => `list_prepend(w.v${i}, l.${quoteIdent(r.column)})[1:${r.historyLength}] AS a${i}`);
+  const nextGrids = layout.grids.map(
+    (g, j) => `left(${gridChar(`w.v${g.rollingIndex}`, g.placeholder)} || l.${quoteIdent(g.name)}, ${layout.rolling[g.rollingIndex]?.historyLength ?? L}) AS g${j}`,
+  );
+  const next = `fl.n = 1 AND w.mi = w.lmi + 1`;
   await execute(
     conn,
     `CREATE OR REPLACE TEMP TABLE __sp_frows AS
+     SELECT w.*, w.ts AS new_base_ts, ${[...nextArrays, ...nextGrids].join(", ")}
+     FROM ${p.work} w
+     JOIN __sp_fl fl ON fl.acct = w.acct
+     JOIN ${targets.latest} l ON l.${acctCol} = w.acct
+     WHERE w.bucket = ${p.bucket} AND w.fast AND ${next}
+     UNION ALL
      SELECT w.*, list_max(list_select(fl.tss, x.idx)[1:${L}]) AS new_base_ts, ${[...arrays, ...fastGrids].join(", ")}
      FROM ${p.work} w
      JOIN __sp_fl fl ON fl.acct = w.acct
      JOIN ${targets.latest} l ON l.${acctCol} = w.acct
      CROSS JOIN LATERAL (SELECT list_transform(range(w.mi - w.lmi), lambda k: coalesce(list_position(fl.mis, w.mi - k), 0)) AS idx) x
-     WHERE w.bucket = ${p.bucket} AND w.fast`,
+     WHERE w.bucket = ${p.bucket} AND w.fast AND NOT (${next})`,
   );
   // checked against the latest rows they shift, before those are replaced
   await checkFastRows(conn, layout, targets);
