@@ -70,35 +70,11 @@ export function newRunId(): string {
 const owner = `${os.hostname()}:${process.pid}`;
 
 export async function runPipeline(opts: RunOptions): Promise<RunResult> {
-  const cfg = opts.config;
-  let engine: Engine;
-  try {
-    engine = await openEngineFor(cfg);
-  } catch (err) {
-    throw mapOpenError(err, cfg.engine.database);
-  }
-  const writers = activeWriters();
-  const holder = writers.get(engine.database);
-  if (holder) {
-    throw new PipelineError("LOCKED", `engine database ${cfg.engine.database} is held by run ${holder}, which is still running`, {
-      where: cfg.engine.database,
-    });
-  }
   const runId = opts.resume ?? newRunId();
-  writers.set(engine.database, runId);
-  const conn = await engine.connect();
-  let token: number | null = null;
-  try {
-    await ensureStateTables(conn);
-    await ensureWriterTable(conn);
+  return withEngineClaim(opts.config, runId, ", which is still running", async (conn, token) => {
     await markInterrupted(conn);
-    token = await claimWriter(conn, runId);
-    return await new RunContext(conn, opts, runId, token).execute();
-  } finally {
-    if (token !== null) await releaseWriter(conn, token).catch(() => undefined);
-    writers.delete(engine.database);
-    conn.closeSync();
-  }
+    return new RunContext(conn, opts, runId, token).execute();
+  });
 }
 
 /**
@@ -106,7 +82,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
  * tables in (account, month) order and reclaims space.
  */
 export function optimizePipeline(cfg: PipelineConfig, trigger = "manual"): Promise<OptimizeResult> {
-  return withEngineClaim(cfg, "optimize", "optimize after it ends", (conn) => optimizeTables(conn, cfg, trigger));
+  return withEngineClaim(cfg, "optimize", "; optimize after it ends", (conn) => optimizeTables(conn, cfg, trigger));
 }
 
 /**
@@ -114,7 +90,7 @@ export function optimizePipeline(cfg: PipelineConfig, trigger = "manual"): Promi
  * tables, watermark/manifest and quarantine to what they were before that run (and every later one).
  */
 export function rollbackPipeline(cfg: PipelineConfig, runId: string): Promise<RollbackResult> {
-  return withEngineClaim(cfg, `rollback-${runId}`, "roll back after it ends", async (conn) => {
+  return withEngineClaim(cfg, `rollback-${runId}`, "; roll back after it ends", async (conn) => {
     await markInterrupted(conn);
     return inTransaction(conn, () => rollbackRuns(conn, cfg, runId));
   });
@@ -122,7 +98,7 @@ export function rollbackPipeline(cfg: PipelineConfig, runId: string): Promise<Ro
 
 /** The invariant checks over every row of the tables (on demand; runs check what they wrote). */
 export function checkPipeline(cfg: PipelineConfig): Promise<{ violations: InvariantViolation[]; rows: number; durationMs: number }> {
-  return withEngineClaim(cfg, "check", "check after it ends", async (conn) => {
+  return withEngineClaim(cfg, "check", "; check after it ends", async (conn) => {
     const t0 = performance.now();
     const violations = await checkInvariants(conn, cfg);
     const rows = (await tableExists(conn, "main", cfg.tables.summary))
@@ -132,7 +108,17 @@ export function checkPipeline(cfg: PipelineConfig): Promise<{ violations: Invari
   });
 }
 
-async function withEngineClaim<T>(cfg: PipelineConfig, claimId: string, after: string, fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+/**
+ * Opens the engine of a config and claims it for `claimId` (a run, or optimize/rollback/check):
+ * refused while another claim of this process holds it (`whenHeld` ends the message), and fenced
+ * by the writer token across processes; released whatever `fn` does.
+ */
+async function withEngineClaim<T>(
+  cfg: PipelineConfig,
+  claimId: string,
+  whenHeld: string,
+  fn: (conn: DuckDBConnection, token: number) => Promise<T>,
+): Promise<T> {
   let engine: Engine;
   try {
     engine = await openEngineFor(cfg);
@@ -142,7 +128,7 @@ async function withEngineClaim<T>(cfg: PipelineConfig, claimId: string, after: s
   const writers = activeWriters();
   const holder = writers.get(engine.database);
   if (holder) {
-    throw new PipelineError("LOCKED", `engine database ${cfg.engine.database} is held by run ${holder}; ${after}`, {
+    throw new PipelineError("LOCKED", `engine database ${cfg.engine.database} is held by run ${holder}${whenHeld}`, {
       where: cfg.engine.database,
     });
   }
@@ -153,7 +139,7 @@ async function withEngineClaim<T>(cfg: PipelineConfig, claimId: string, after: s
     await ensureStateTables(conn);
     await ensureWriterTable(conn);
     token = await claimWriter(conn, claimId);
-    return await fn(conn);
+    return await fn(conn, token);
   } finally {
     if (token !== null) await releaseWriter(conn, token).catch(() => undefined);
     writers.delete(engine.database);

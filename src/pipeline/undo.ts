@@ -12,7 +12,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import type { PipelineConfig } from "./config/schema";
 import { execute, queryOne, queryRows, quoteIdent, type Row } from "./engine/duckdb";
 import { PipelineError } from "./errors";
-import { liveRowSql, summaryColumnNames } from "./execute/tables";
+import { liveRowSql, refreshTail, summaryColumnNames } from "./execute/tables";
 import { checkInvariants } from "./invariants";
 import type { Layout } from "./layout";
 import { SEQ_RUN_SHIFT } from "./plan/classify";
@@ -323,16 +323,7 @@ async function undoIncremental(conn: DuckDBConnection, run: RunToUndo, layout: L
      WHERE s.${acctCol} IN (SELECT acct FROM __sp_rb_acc) AND ${liveRowSql(layout, "s")}
      QUALIFY row_number() OVER (PARTITION BY s.${acctCol} ORDER BY ${sMi("s")} DESC) = 1`,
   );
-  await execute(conn, `DELETE FROM ${t.tail} WHERE acct IN (SELECT acct FROM __sp_rb_acc)`);
-  await execute(
-    conn,
-    `INSERT INTO ${t.tail}
-     SELECT r.acct FROM ${t.records} r
-     LEFT JOIN (SELECT l.${acctCol} AS acct, ${sMi("l")} AS lmi FROM ${t.latest} l
-                WHERE l.${acctCol} IN (SELECT acct FROM __sp_rb_acc)) l ON l.acct = r.acct
-     WHERE r.acct IN (SELECT acct FROM __sp_rb_acc)
-     GROUP BY r.acct, l.lmi HAVING max(r.mi) > coalesce(l.lmi, -1)`,
-  );
+  await refreshTail(conn, layout, t, "__sp_rb_acc");
   // the accounts to check afterwards (all their rows: lo 0)
   await execute(conn, `CREATE TEMP TABLE IF NOT EXISTS __sp_rb_scope (acct ${layout.accountKind}, lo INTEGER)`);
   await execute(conn, `INSERT INTO __sp_rb_scope SELECT acct, 0 FROM __sp_rb_acc`);

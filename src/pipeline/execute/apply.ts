@@ -12,7 +12,7 @@ import { monthIndexSql, monthValueSql } from "../sql/months";
 import type { Targets } from "../targets";
 import { recordFullPathUndo } from "../undo";
 import { checkFastRows, checkRewrittenRows } from "./check";
-import { gridChar, liveRowSql, recordIndexSelect, summaryColumnNames } from "./tables";
+import { gridChar, liveRowSql, refreshTail, recordIndexSelect, summaryColumnNames } from "./tables";
 
 export interface BucketResult {
   rowsInserted: number;
@@ -290,17 +290,7 @@ async function applyFullPath(
     conn,
     `SELECT count(*) AS n FROM ${targets.latest} WHERE ${acctCol} IN (SELECT acct FROM __sp_fa)`,
   );
-  // accounts whose record index reaches past their newest live month cannot take the fast path
-  await execute(conn, `DELETE FROM ${targets.tail} WHERE acct IN (SELECT acct FROM __sp_fa)`);
-  await execute(
-    conn,
-    `INSERT INTO ${targets.tail}
-     SELECT r.acct FROM ${targets.records} r
-     LEFT JOIN (SELECT l.${acctCol} AS acct, ${sMi("l")} AS lmi FROM ${targets.latest} l
-                WHERE l.${acctCol} IN (SELECT acct FROM __sp_fa)) l ON l.acct = r.acct
-     WHERE r.acct IN (SELECT acct FROM __sp_fa)
-     GROUP BY r.acct, l.lmi HAVING max(r.mi) > coalesce(l.lmi, -1)`,
-  );
+  await refreshTail(conn, layout, targets, "__sp_fa");
   for (const t of ["__sp_fa", "__sp_pre", "__sp_ex", "__sp_cells", "__sp_rows", "__sp_redo", "__sp_nolive"]) await execute(conn, `DROP TABLE IF EXISTS ${t}`);
   return {
     rowsInserted: Number(counts?.ins ?? 0),

@@ -2,6 +2,7 @@
 // account, month, base_ts, scalar columns, the delete flag, rolling histories, grids.
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { execute, quoteIdent } from "../engine/duckdb";
+import { monthIndexSql } from "../sql/months";
 import type { Layout } from "../layout";
 import type { Targets } from "../targets";
 
@@ -65,4 +66,23 @@ export function liveRowSql(layout: Layout, alias: string): string {
 export function recordIndexSelect(layout: Layout): string {
   const payload = [...layout.scalars.map((_, i) => `s${i}`), "dflag"].map((c) => `CASE WHEN tomb THEN ${c} END`);
   return ["acct", "mi", "ts", "seq", "tomb", "kase", ...payload].join(", ");
+}
+
+/**
+ * Recomputes the trailing-tombstone set for the accounts in `accounts` (a relation with `acct`):
+ * those whose record index reaches past their newest live month cannot take the fast path.
+ */
+export async function refreshTail(conn: DuckDBConnection, layout: Layout, targets: Targets, accounts: string): Promise<void> {
+  const acctCol = quoteIdent(layout.accountColumn);
+  const lMi = monthIndexSql(layout.monthKind, `l.${quoteIdent(layout.monthColumn)}`);
+  await execute(conn, `DELETE FROM ${targets.tail} WHERE acct IN (SELECT acct FROM ${accounts})`);
+  await execute(
+    conn,
+    `INSERT INTO ${targets.tail}
+     SELECT r.acct FROM ${targets.records} r
+     LEFT JOIN (SELECT l.${acctCol} AS acct, ${lMi} AS lmi FROM ${targets.latest} l
+                WHERE l.${acctCol} IN (SELECT acct FROM ${accounts})) l ON l.acct = r.acct
+     WHERE r.acct IN (SELECT acct FROM ${accounts})
+     GROUP BY r.acct, l.lmi HAVING max(r.mi) > coalesce(l.lmi, -1)`,
+  );
 }
