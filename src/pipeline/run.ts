@@ -11,6 +11,7 @@ import { configSchema, type PipelineConfig } from "./config/schema";
 import { execute, inTransaction, openEngine, queryOne, quoteIdent, quoteString, type Engine } from "./engine/duckdb";
 import { describeError, isPipelineError, PipelineError } from "./errors";
 import { applyBucket } from "./execute/apply";
+import { applyInitialBucket } from "./execute/initial";
 import { backoffDelay, isRetryable } from "./execute/retry";
 import { ensureTargetTables } from "./execute/tables";
 import { buildLayout, type Layout } from "./layout";
@@ -499,8 +500,10 @@ class RunContext {
           const r = await this.timed("execute", () =>
             inTransaction(this.conn, async () => {
               await assertStillWriter(this.conn, this.runId, this.token);
-              const undoRunId = rec.mode === "incremental" ? this.runId : null;
-              const out = await applyBucket(this.conn, { layout, targets, work, bucket, undoRunId, sampleChecks: rec.mode === "initial" });
+              const out =
+                rec.mode === "initial"
+                  ? await applyInitialBucket(this.conn, { layout, targets, work, bucket })
+                  : await applyBucket(this.conn, { layout, targets, work, bucket, undoRunId: this.runId });
               await this.opts.hooks?.beforeBucketCommit?.(bucket, attempt);
               await execute(
                 this.conn,

@@ -1,18 +1,19 @@
-// Applies one bucket of a classified batch to the target tables. Two set-based paths:
+// Applies one bucket of an incremental run's classified batch to the target tables (an initial
+// build has its own path, ./initial.ts). Two set-based paths:
 // - fast: forward months of accounts whose latest row can be shifted (SPEC §4 case II);
 // - full: new accounts, backfills, corrections and deletes (cases I, III, delete): the rows in
 //   reach of a change are rebuilt from element 0 of the existing rows, the batch's values and the
-//   record index's timestamps — one dense list per account, one slice per row.
-// Both keep `latest_summary`, the record index and the trailing-tombstone set in step; an
-// incremental run's full path records its undo data first (see ../undo.ts).
+//   record index's timestamps, every month of the reach in order, the arrays window lists.
+// Both keep `latest_summary`, the record index and the trailing-tombstone set in step; the full
+// path records its undo data first (see ../undo.ts).
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { execute, queryOne, quoteIdent, quoteString } from "../engine/duckdb";
 import type { Layout } from "../layout";
-import { monthIndexSql, monthValueSql } from "../sql/months";
+import { monthIndexSql } from "../sql/months";
 import type { Targets } from "../targets";
 import { recordFullPathUndo } from "../undo";
 import { checkFastRows, checkRewrittenRows } from "./check";
-import { gridChar, liveRowSql, refreshTail, recordIndexSelect, summaryColumnNames } from "./tables";
+import { gridChar, liveFlagSql, liveRowSql, refreshTail, recordIndexSelect, rowSelect, summaryColumnNames } from "./tables";
 
 export interface BucketResult {
   rowsInserted: number;
@@ -28,10 +29,8 @@ export async function applyBucket(
     targets: Targets;
     work: string;
     bucket: number;
-    /** The run recording undo data (incremental runs); null for an initial build. */
-    undoRunId: string | null;
-    /** Check only a fixed 1/64 sample of the rewritten accounts (an initial build). */
-    sampleChecks: boolean;
+    /** The run recording undo data. */
+    undoRunId: string;
   },
 ): Promise<BucketResult> {
   const fast = await applyFastPath(conn, p);
@@ -44,21 +43,9 @@ export async function applyBucket(
   };
 }
 
-function rowSelect(layout: Layout, src: string, baseTs: string, arrays: string[]): string {
-  const cols = [
-    `${src}.acct`,
-    monthValueSql(layout.monthKind, `${src}.mi`, layout.monthType),
-    baseTs,
-    ...layout.scalars.map((_, i) => `${src}.s${i}`),
-  ];
-  if (layout.deleteFlag && !layout.deleteFlag.isScalar) cols.push(`${src}.dflag`);
-  cols.push(...arrays);
-  return cols.join(", ");
-}
-
 async function applyFastPath(
   conn: DuckDBConnection,
-  p: { layout: Layout; targets: Targets; work: string; bucket: number; sampleChecks: boolean },
+  p: { layout: Layout; targets: Targets; work: string; bucket: number },
 ): Promise<BucketResult> {
   const { layout, targets } = p;
   const L = layout.maxHistoryLength;
@@ -70,7 +57,7 @@ async function applyFastPath(
   await execute(
     conn,
     `CREATE OR REPLACE TEMP TABLE __sp_fl AS
-     SELECT acct, count(*) AS n, list(mi) AS mis, list(ts) AS tss, ${lists} FROM ${p.work} WHERE bucket = ${p.bucket} AND fast GROUP BY acct`,
+     SELECT acct, count(*) AS n, max(mi) AS maxmi, list(mi) AS mis, list(ts) AS tss, ${lists} FROM ${p.work} WHERE bucket = ${p.bucket} AND fast GROUP BY acct`,
   );
   // idx lists the batch's records for months mi, mi-1, ..., lmi+1 (0 where a month has none);
   // the new array is those values, then the latest row's array, cut to the history length
@@ -91,13 +78,13 @@ async function applyFastPath(
   await execute(
     conn,
     `CREATE OR REPLACE TEMP TABLE __sp_frows AS
-     SELECT w.*, w.ts AS new_base_ts, ${[...nextArrays, ...nextGrids].join(", ")}
+     SELECT w.*, fl.maxmi, w.ts AS new_base_ts, ${[...nextArrays, ...nextGrids].join(", ")}
      FROM ${p.work} w
      JOIN __sp_fl fl ON fl.acct = w.acct
      JOIN ${targets.latest} l ON l.${acctCol} = w.acct
      WHERE w.bucket = ${p.bucket} AND w.fast AND ${next}
      UNION ALL
-     SELECT w.*, list_max(list_select(fl.tss, x.idx)[1:${L}]) AS new_base_ts, ${[...arrays, ...fastGrids].join(", ")}
+     SELECT w.*, fl.maxmi, list_max(list_select(fl.tss, x.idx)[1:${L}]) AS new_base_ts, ${[...arrays, ...fastGrids].join(", ")}
      FROM ${p.work} w
      JOIN __sp_fl fl ON fl.acct = w.acct
      JOIN ${targets.latest} l ON l.${acctCol} = w.acct
@@ -114,7 +101,7 @@ async function applyFastPath(
   await execute(
     conn,
     `INSERT INTO ${targets.latest} (${cols})
-     SELECT ${select} FROM __sp_frows r QUALIFY row_number() OVER (PARTITION BY r.acct ORDER BY r.mi DESC) = 1`,
+     SELECT ${select} FROM __sp_frows r WHERE r.mi = r.maxmi`,
   );
   await execute(conn, `INSERT INTO ${targets.records} SELECT ${recordIndexSelect(layout)} FROM ${p.work} WHERE bucket = ${p.bucket} AND fast`);
   const accounts = await queryOne(conn, `SELECT count(*) AS n FROM __sp_fl`);
@@ -125,7 +112,7 @@ async function applyFastPath(
 
 async function applyFullPath(
   conn: DuckDBConnection,
-  p: { layout: Layout; targets: Targets; work: string; bucket: number; undoRunId: string | null; sampleChecks: boolean },
+  p: { layout: Layout; targets: Targets; work: string; bucket: number; undoRunId: string },
 ): Promise<BucketResult> {
   const { layout, targets } = p;
   const L = layout.maxHistoryLength;
@@ -148,15 +135,17 @@ async function applyFullPath(
   const indexChanges = `SELECT * FROM (${changes}) WHERE kase <> 'revive'`;
   // the existing rows in reach, read from the summary once: for the cells below, the undo data
   // and the checks of the rewritten rows against the row before them
+  // (only accounts that have rows: a batch of new accounts alone does not scan the summary)
+  const withRows = await queryOne(conn, `SELECT count(*) AS n FROM (${changes}) WHERE NOT new_account`);
   await execute(
     conn,
-    `CREATE OR REPLACE TEMP TABLE __sp_pre AS
-     SELECT s.*, ${sMi("s")} AS __sp_mi FROM ${targets.summary} s JOIN __sp_fa f ON f.acct = s.${acctCol}
-     WHERE ${sMi("s")} BETWEEN f.lo - ${L - 1} AND f.hi`,
+    Number(withRows?.n ?? 0) === 0
+      ? `CREATE OR REPLACE TEMP TABLE __sp_pre AS SELECT s.*, ${sMi("s")} AS __sp_mi FROM ${targets.summary} s LIMIT 0`
+      : `CREATE OR REPLACE TEMP TABLE __sp_pre AS
+         SELECT s.*, ${sMi("s")} AS __sp_mi FROM ${targets.summary} s JOIN __sp_fa f ON f.acct = s.${acctCol}
+         WHERE ${sMi("s")} BETWEEN f.lo - ${L - 1} AND f.hi`,
   );
-  if (p.undoRunId !== null) {
-    await recordFullPathUndo(conn, { runId: p.undoRunId, layout, targets, fa: "__sp_fa", pre: "__sp_pre", changes: indexChanges });
-  }
+  await recordFullPathUndo(conn, { runId: p.undoRunId, layout, targets, fa: "__sp_fa", pre: "__sp_pre", changes: indexChanges });
   await execute(
     conn,
     `DELETE FROM ${targets.records} r USING (${indexChanges}) w WHERE r.acct = w.acct AND r.mi = w.mi`,
@@ -250,9 +239,7 @@ async function applyFullPath(
   // latest: each account's newest live row. A latest row after the rewritten window stays; else
   // the newest live row just written; only an account whose rewritten rows are all deleted falls
   // back to an older row of the summary.
-  const rowLive = layout.deleteFlag
-    ? `NOT coalesce(CAST(r.dflag AS VARCHAR) IN (${layout.deleteFlag.values.map((v) => `'${v.replaceAll("'", "''")}'`).join(", ")}), FALSE)`
-    : "TRUE";
+  const rowLive = liveFlagSql(layout, "r.dflag");
   await execute(
     conn,
     `CREATE OR REPLACE TEMP TABLE __sp_redo AS
@@ -285,7 +272,7 @@ async function applyFullPath(
        QUALIFY row_number() OVER (PARTITION BY s.${acctCol} ORDER BY ${sMi("s")} DESC) = 1`,
     );
   }
-  await checkRewrittenRows(conn, layout, targets, { sample: p.sampleChecks, live: rowLive });
+  await checkRewrittenRows(conn, layout, targets, { sample: false, live: rowLive });
   const latest = await queryOne(
     conn,
     `SELECT count(*) AS n FROM ${targets.latest} WHERE ${acctCol} IN (SELECT acct FROM __sp_fa)`,

@@ -2,7 +2,7 @@
 // account, month, base_ts, scalar columns, the delete flag, rolling histories, grids.
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { execute, quoteIdent } from "../engine/duckdb";
-import { monthIndexSql } from "../sql/months";
+import { monthIndexSql, monthValueSql } from "../sql/months";
 import type { Layout } from "../layout";
 import type { Targets } from "../targets";
 
@@ -55,11 +55,33 @@ export function gridSql(arrayExpr: string, placeholder: string): string {
   return `array_to_string(list_transform(${arrayExpr}, lambda x: ${gridChar("x", placeholder)}), '')`;
 }
 
+/** SQL: is a row with delete-flag value `flagExpr` live (the flag not a delete value)? */
+export function liveFlagSql(layout: Layout, flagExpr: string): string {
+  if (!layout.deleteFlag) return "TRUE";
+  const values = layout.deleteFlag.values.map((v) => `'${v.replaceAll("'", "''")}'`).join(", ");
+  return `NOT coalesce(CAST(${flagExpr} AS VARCHAR) IN (${values}), FALSE)`;
+}
+
 /** SQL: is the summary row live (its delete flag not a delete value)? */
 export function liveRowSql(layout: Layout, alias: string): string {
   if (!layout.deleteFlag) return "TRUE";
-  const values = layout.deleteFlag.values.map((v) => `'${v.replaceAll("'", "''")}'`).join(", ");
-  return `NOT coalesce(CAST(${alias}.${quoteIdent(layout.deleteFlag.column)} AS VARCHAR) IN (${values}), FALSE)`;
+  return liveFlagSql(layout, `${alias}.${quoteIdent(layout.deleteFlag.column)}`);
+}
+
+/**
+ * The summary columns (in table order) of a computed row relation `src` with acct, mi, s{i} and
+ * dflag, given its base_ts and array/grid expressions.
+ */
+export function rowSelect(layout: Layout, src: string, baseTs: string, arrays: string[]): string {
+  const cols = [
+    `${src}.acct`,
+    monthValueSql(layout.monthKind, `${src}.mi`, layout.monthType),
+    baseTs,
+    ...layout.scalars.map((_, i) => `${src}.s${i}`),
+  ];
+  if (layout.deleteFlag && !layout.deleteFlag.isScalar) cols.push(`${src}.dflag`);
+  cols.push(...arrays);
+  return cols.join(", ");
 }
 
 /** The columns written to the record index from a work row (tombstone payload only for tombstones). */
