@@ -135,16 +135,25 @@ async function applyFullPath(
   const indexChanges = `SELECT * FROM (${changes}) WHERE kase <> 'revive'`;
   // the existing rows in reach, read from the summary once: for the cells below, the undo data
   // and the checks of the rewritten rows against the row before them
-  // (only accounts that have rows: a batch of new accounts alone does not scan the summary)
+  // (only accounts that have rows: a batch of new accounts alone does not scan the summary). The
+  // rows are found by key and month first, then fetched by row id: the accounts are spread over
+  // the whole table, and one pass over the keys alone is far cheaper than one over every column.
   const withRows = await queryOne(conn, `SELECT count(*) AS n FROM (${changes}) WHERE NOT new_account`);
-  await execute(
-    conn,
-    Number(withRows?.n ?? 0) === 0
-      ? `CREATE OR REPLACE TEMP TABLE __sp_pre AS SELECT s.*, ${sMi("s")} AS __sp_mi FROM ${targets.summary} s LIMIT 0`
-      : `CREATE OR REPLACE TEMP TABLE __sp_pre AS
-         SELECT s.*, ${sMi("s")} AS __sp_mi FROM ${targets.summary} s JOIN __sp_fa f ON f.acct = s.${acctCol}
-         WHERE ${sMi("s")} BETWEEN f.lo - ${L - 1} AND f.hi`,
-  );
+  if (Number(withRows?.n ?? 0) === 0) {
+    await execute(conn, `CREATE OR REPLACE TEMP TABLE __sp_pre AS SELECT s.*, ${sMi("s")} AS __sp_mi FROM ${targets.summary} s LIMIT 0`);
+  } else {
+    await execute(
+      conn,
+      `CREATE OR REPLACE TEMP TABLE __sp_prek AS
+       SELECT s.rowid AS rid FROM ${targets.summary} s JOIN __sp_fa f ON f.acct = s.${acctCol}
+       WHERE ${sMi("s")} BETWEEN f.lo - ${L - 1} AND f.hi`,
+    );
+    await execute(
+      conn,
+      `CREATE OR REPLACE TEMP TABLE __sp_pre AS
+       SELECT s.*, ${sMi("s")} AS __sp_mi FROM ${targets.summary} s WHERE s.rowid IN (SELECT rid FROM __sp_prek)`,
+    );
+  }
   await recordFullPathUndo(conn, { runId: p.undoRunId, layout, targets, fa: "__sp_fa", pre: "__sp_pre", changes: indexChanges });
   await execute(
     conn,
@@ -278,7 +287,7 @@ async function applyFullPath(
     `SELECT count(*) AS n FROM ${targets.latest} WHERE ${acctCol} IN (SELECT acct FROM __sp_fa)`,
   );
   await refreshTail(conn, layout, targets, "__sp_fa");
-  for (const t of ["__sp_fa", "__sp_pre", "__sp_ex", "__sp_cells", "__sp_rows", "__sp_redo", "__sp_nolive"]) await execute(conn, `DROP TABLE IF EXISTS ${t}`);
+  for (const t of ["__sp_fa", "__sp_prek", "__sp_pre", "__sp_ex", "__sp_cells", "__sp_rows", "__sp_redo", "__sp_nolive"]) await execute(conn, `DROP TABLE IF EXISTS ${t}`);
   return {
     rowsInserted: Number(counts?.ins ?? 0),
     rowsUpdated: Number(counts?.upd ?? 0),
