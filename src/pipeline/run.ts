@@ -214,6 +214,8 @@ interface Recorded {
   input: RunInput;
   seq: number;
   ingestTs: string;
+  /** The control plane's config version the run records (a resume keeps the one it started with). */
+  configVersion: string | null;
 }
 
 class RunContext {
@@ -306,7 +308,7 @@ class RunContext {
       resumed: !!this.opts.resume,
       dryRun: this.opts.dryRun ?? false,
       input: describeInput(rec.input),
-      configVersion: this.opts.configVersion ?? null,
+      configVersion: rec.configVersion,
       owner,
     });
   }
@@ -341,13 +343,13 @@ class RunContext {
     const input = await this.timed("discover", () => discoverInput(this.conn, cfg, this.mode === "initial"));
     const seq = await nextRunSeq(this.conn);
     const ingestTs = this.now().toISOString().replace("T", " ").replace("Z", "");
-    const rec: Recorded = { config: cfg, mode: this.mode, input, seq, ingestTs };
+    const rec: Recorded = { config: cfg, mode: this.mode, input, seq, ingestTs, configVersion: this.opts.configVersion ?? null };
     if (!this.opts.dryRun) {
       await execute(
         this.conn,
         `INSERT INTO ${stateTable("runs")} (run_id, seq, status, mode, config_json, config_version, input_json, owner, ingest_ts, created_at)
          VALUES ($1, $2, 'running', $3, $4, $5, $6, $7, CAST($8 AS TIMESTAMP), CAST($9 AS TIMESTAMP))`,
-        [this.runId, seq, this.mode, JSON.stringify(cfg), this.opts.configVersion ?? null, JSON.stringify(input), owner, ingestTs, ingestTs],
+        [this.runId, seq, this.mode, JSON.stringify(cfg), rec.configVersion, JSON.stringify(input), owner, ingestTs, ingestTs],
       );
       await beginUndo(this.conn, this.runId, this.mode === "initial");
     }
@@ -369,6 +371,7 @@ class RunContext {
       input: JSON.parse(run.inputJson) as RunInput,
       seq: run.seq,
       ingestTs: run.ingestTs ?? this.now().toISOString(),
+      configVersion: run.configVersion,
     };
   }
 

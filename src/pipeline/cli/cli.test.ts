@@ -283,6 +283,42 @@ describe("summary-pipeline", () => {
     expect(await control.auditEvent.count({ where: { runId: "deadbeef", type: "run.interrupted" } })).toBe(1);
   });
 
+  it("records the config version each run used, storing a config no version holds yet", async () => {
+    const url = `file:${path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sp-cli-versions-")), "control.db")}`;
+    dirs.push(path.dirname(url.slice("file:".length)));
+    const { file } = tempConfig();
+    expect((await cli(["generate", "--accounts", "40", "--months", "3", "--seed", "5", "--config", file], { DATABASE_URL: url })).code).toBe(EXIT_OK);
+    const runIdOf = async (args: string[]) => {
+      const r = await cli([...args, "--config", file, "--json"], { DATABASE_URL: url });
+      expect(r.code).toBe(EXIT_OK);
+      return String(jsonLines(r.stdout)[0]?.runId);
+    };
+    const first = await runIdOf([]);
+    const again = await runIdOf([]); // nothing new: the same document, the same version
+    const edited = JSON.parse(fs.readFileSync(file, "utf8")) as { resilience: { retry_count: number } };
+    edited.resilience.retry_count = 5;
+    fs.writeFileSync(file, JSON.stringify(edited));
+    const third = await runIdOf(["--mode", "incremental"]);
+
+    const control = openControlDb({ url }).client;
+    try {
+      const versions = await control.configVersion.findMany({ orderBy: { id: "asc" } });
+      const runs = await control.run.findMany({ where: { id: { in: [first, again, third] } } });
+      const versionOf = (id: string) => runs.find((r) => r.id === id)?.configVersionId;
+      expect(versions.map((v) => [v.id, v.active, v.comment])).toEqual([
+        [1, true, `used by a run from ${file}`],
+        [2, false, `used by a run from ${file}`],
+      ]);
+      expect([versionOf(first), versionOf(again), versionOf(third)]).toEqual([1, 1, 2]);
+      expect(versions[1]?.diff).toMatch(/^-\s*"retry_count": 3,?$/m);
+      expect(versions[1]?.diff).toMatch(/^\+\s*"retry_count": 5,?$/m);
+      expect(versions[0]?.author).toMatch(/@/);
+      expect(await control.auditEvent.count({ where: { type: "config.save" } })).toBe(2);
+    } finally {
+      await closeControlDb(url);
+    }
+  });
+
   it("goes on with one warning when the control database cannot be opened", async () => {
     const { file } = tempConfig();
     expect((await cli(["generate", "--accounts", "10", "--months", "2", "--config", file])).code).toBe(EXIT_OK);

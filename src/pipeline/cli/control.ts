@@ -6,9 +6,11 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { versionForRun } from "../../control/config-versions";
 import { closeControlDb, controlDbPath, openControlDb, type ControlDb } from "../../control/db";
 import { createRunRecorder, markDeadRunsInterrupted, type RunRecorder } from "../../control/recorder";
 import { emptyCounts, type PipelineEvent, type RunMode, type RunResult } from "../api";
+import type { PipelineConfig } from "../config/schema";
 import { describeError, isPipelineError, PipelineError } from "../errors";
 import type { CliIo } from "./io";
 
@@ -95,6 +97,21 @@ export class CliRunRecording {
       this.earlierTimings = parseNumbers(row?.timings ?? null);
     } catch {
       this.earlierTimings = null;
+    }
+  }
+
+  /**
+   * The config version this run records: the stored version holding exactly this config, stored now
+   * if none does. Null without a control database, for a resume (it keeps the version it started
+   * with), or when the control database fails (with the one warning).
+   */
+  async configVersion(config: PipelineConfig, source: string): Promise<string | null> {
+    if (!this.db || this.what.resume) return null;
+    try {
+      return String(await versionForRun(this.db, config, { actor: actor(), source: path.resolve(source) }));
+    } catch (err) {
+      this.warnOnce(err);
+      return null;
     }
   }
 

@@ -44,15 +44,17 @@ export async function runCommand(flags: RunFlags, io: CliIo): Promise<number> {
   const recording = new CliRunRecording(db, io, { mode: flags.mode, resume: flags.resume, dryRun: flags.dryRun });
   try {
     let config: PipelineConfig;
+    const file = configPath(flags.config, io.env);
     try {
-      config = loadConfigFile(configPath(flags.config, io.env));
+      config = loadConfigFile(file);
     } catch (err) {
       reporter.failure(err);
       await recording.fail(err);
       throw err;
     }
     await recording.prepare();
-    const result = await runWithInterrupts(config, flags, reporter, io, recording, db);
+    const configVersion = await recording.configVersion(config, file);
+    const result = await runWithInterrupts(config, configVersion, flags, reporter, io, recording, db);
     await recording.finish(result);
     reporter.result(result);
     if (result.status !== "succeeded") {
@@ -72,6 +74,7 @@ export async function runCommand(flags: RunFlags, io: CliIo): Promise<number> {
 /** Ctrl+C (or SIGTERM) stops the run after its current bucket; a second one stops at once. */
 async function runWithInterrupts(
   config: PipelineConfig,
+  configVersion: string | null,
   flags: RunFlags,
   reporter: RunReporter,
   io: CliIo,
@@ -90,6 +93,7 @@ async function runWithInterrupts(
   try {
     return await runPipeline({
       config,
+      configVersion,
       mode: flags.mode,
       dryRun: flags.dryRun ?? false,
       resume: flags.resume,

@@ -2,10 +2,9 @@
 // against the active one); activating a version writes it to the config file the engine reads.
 // A version is only ever stored valid — the same zod schema as the engine plus the engine's own
 // expression checks — so a bad config never reaches the engine.
-import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { createTwoFilesPatch, FILE_HEADERS_ONLY } from "diff";
+import { auditConfig as audit, canonicalConfigJson, configHash, diffStats, versionDiff } from "@/control/config-versions";
 import type { ControlDb } from "@/control/db";
 import type { ConfigVersion } from "@/generated/prisma/client";
 import { checkConfigExpressions, checkExpression } from "@/pipeline/config/expr";
@@ -109,25 +108,6 @@ export async function validateConfig(engine: Engine, text: string): Promise<Vali
   return { ok: true, issues: [], config: cfg };
 }
 
-/** The stored form: the validated config with its defaults, pretty-printed, so diffs show real changes. */
-export function canonicalConfigJson(cfg: PipelineConfig): string {
-  return `${JSON.stringify(cfg, null, 2)}\n`;
-}
-
-export function configHash(json: string): string {
-  return createHash("sha256").update(json, "utf8").digest("hex");
-}
-
-async function audit(
-  db: Pick<ControlDb, "auditEvent">,
-  type: "config.save" | "config.activate",
-  actor: string,
-  message: string,
-  data: Record<string, unknown>,
-): Promise<void> {
-  await db.auditEvent.create({ data: { type, level: "info", actor, message, data: JSON.stringify(data) } });
-}
-
 // one import at a time per client: two first requests must not both create version 1
 const importing = new WeakMap<ControlDb, Promise<void>>();
 
@@ -164,17 +144,6 @@ export type ConfigVersionSummary = Omit<ConfigVersion, "json" | "diff"> & {
   /** Lines added and removed against the version that was active when it was saved. */
   changes: { added: number; removed: number } | null;
 };
-
-export function diffStats(diff: string | null): { added: number; removed: number } | null {
-  if (diff === null) return null;
-  let added = 0;
-  let removed = 0;
-  for (const line of diff.split("\n")) {
-    if (line.startsWith("+") && !line.startsWith("+++")) added++;
-    else if (line.startsWith("-") && !line.startsWith("---")) removed++;
-  }
-  return { added, removed };
-}
 
 /** Every version, newest first, without its document. */
 export async function listVersions(db: ControlDb, configPath: string = pipelineConfigPath()): Promise<ConfigVersionSummary[]> {
@@ -251,15 +220,7 @@ export async function saveVersion(db: ControlDb, engine: Engine, input: SaveVers
       throw new PipelineError("USAGE", `not saved: identical to version ${active.id}, the active one`, { where: "config" });
     }
     const created = await tx.configVersion.create({ data: { author: input.author, comment, json, hash, active: false } });
-    const diff = createTwoFilesPatch(
-      "pipeline_config.json",
-      "pipeline_config.json",
-      active?.json ?? "",
-      json,
-      active ? `version ${active.id} (active)` : "no active version",
-      `version ${created.id}`,
-      { headerOptions: FILE_HEADERS_ONLY, context: 3 },
-    );
+    const diff = versionDiff(active, json, created.id);
     const saved = await tx.configVersion.update({ where: { id: created.id }, data: { diff } });
     const stats = diffStats(diff);
     await audit(tx, "config.save", input.author, `saved config version ${saved.id}${comment ? `: ${comment}` : ""}`, {

@@ -4,6 +4,7 @@
 // parsed from the Prisma rows.
 import fs from "node:fs";
 import type { ControlDb } from "@/control/db";
+import { versionForRun } from "@/control/config-versions";
 import { createRunRecorder, markDeadRunsInterrupted, reconcileWithEngine } from "@/control/recorder";
 import { emptyCounts, type CaseCounts, type PipelineEvent, type RunMode, type RunOptions, type RunResult, type RunStatus } from "@/pipeline/api";
 import type { PipelineConfig } from "@/pipeline/config/schema";
@@ -13,6 +14,7 @@ import { openEngineFor, rollbackPipeline, runPipeline } from "@/pipeline/run";
 import { listEngineRuns, STATE_SCHEMA, tableExists } from "@/pipeline/state/store";
 import type { RollbackResult } from "@/pipeline/undo";
 import { loadPipelineConfig } from "./config";
+import { ensureInitialVersion } from "./config-versions";
 
 export const RUN_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled", "interrupted", "rolled_back"] as const satisfies readonly RunStatus[];
 /** Statuses a run can be resumed from. */
@@ -81,7 +83,7 @@ function checkDeadRuns(db: ControlDb, deps: RunsDeps): Promise<void> {
 
 async function reconcileFromEngine(db: ControlDb, deps: RunsDeps): Promise<void> {
   try {
-    const config = configOf(deps);
+    const { config } = configOf(deps);
     if (config.engine.database !== ":memory:" && !fs.existsSync(config.engine.database)) return;
     const conn = await (await openEngineFor(config)).connect();
     try {
@@ -195,13 +197,8 @@ export interface LaunchOutcome {
   resumed: boolean;
 }
 
-async function activeConfigVersion(db: ControlDb): Promise<string | null> {
-  const row = await db.configVersion.findFirst({ where: { active: true }, select: { id: true }, orderBy: { id: "desc" } });
-  return row ? String(row.id) : null;
-}
-
-function configOf(deps: RunsDeps): PipelineConfig {
-  return deps.loadConfig ? deps.loadConfig() : loadPipelineConfig().config;
+function configOf(deps: RunsDeps): { config: PipelineConfig; path: string } {
+  return deps.loadConfig ? { config: deps.loadConfig(), path: "the test's config" } : loadPipelineConfig();
 }
 
 const ERROR_CODES: readonly PipelineErrorCode[] = [
@@ -229,8 +226,11 @@ function errorOfResult(result: RunResult): PipelineError {
 export async function launchRun(deps: RunsDeps, input: LaunchInput): Promise<DryRunOutcome | LaunchOutcome> {
   const db = deps.controlDb().client;
   await checkDeadRuns(db, deps);
-  const config = configOf(deps);
-  const configVersion = await activeConfigVersion(db);
+  const { config, path } = configOf(deps);
+  // the version whose document is the config this run reads (stored now if the file drifted);
+  // an empty history starts, as the config page starts it, from the file imported as version 1
+  await ensureInitialVersion(db, path);
+  const configVersion = String(await versionForRun(db, config, { actor: input.actor, source: path }));
   if (input.dryRun) return dryRun(config, configVersion, input.mode);
   return start(deps, db, { config, configVersion, mode: input.mode, actor: input.actor });
 }
@@ -265,10 +265,10 @@ export async function resumeRun(deps: RunsDeps, input: { runId: string; actor: s
       { where: input.runId },
     );
   }
-  const config = configOf(deps);
   const outcome = await start(deps, db, {
-    config,
-    configVersion: await activeConfigVersion(db),
+    // a resume runs the config it recorded when it started, and keeps that run's version
+    config: configOf(deps).config,
+    configVersion: null,
     mode: row.mode === "initial" ? "initial" : "incremental",
     resume: input.runId,
     earlierTimings: parseJson<Record<string, number>>(row.timings) ?? {},
@@ -440,7 +440,7 @@ export async function cancelRun(deps: RunsDeps, input: { runId: string; actor: s
 export async function rollbackRun(deps: RunsDeps, input: { runId: string; actor: string }): Promise<RollbackResult> {
   const db = deps.controlDb().client;
   await checkDeadRuns(db, deps);
-  const config = configOf(deps);
+  const { config } = configOf(deps);
   let result: RollbackResult;
   try {
     result = await rollbackPipeline(config, input.runId);

@@ -6,6 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { canonicalConfigJson, configHash } from "@/control/config-versions";
 import { closeControlDb, openControlDb } from "@/control/db";
 import { loadConfigFile } from "@/pipeline/config/load";
 import { closeEngine, openEngine, queryOne } from "@/pipeline/engine/duckdb";
@@ -145,6 +146,9 @@ describe("runs", () => {
     expect(run.timings?.execute).toBeGreaterThanOrEqual(0);
     expect(run.events.map((e) => e.type)).toEqual(["run.start", "run.finish"]);
     expect(await summaryRows()).toBe(run.counts?.rowsInserted);
+    // the run records the version holding exactly the config it ran
+    const version = await controlDb().configVersion.findUnique({ where: { id: run.configVersion?.id ?? -1 } });
+    expect(version?.hash).toBe(configHash(canonicalConfigJson(loadConfigFile(process.env.PIPELINE_CONFIG ?? ""))));
     const list = await op.runs.list({ limit: 10 });
     expect(list.map((r) => r.id)).toEqual([out.runId]);
     expect(await op.runs.list({ limit: 10, status: "failed" })).toEqual([]);
@@ -237,6 +241,39 @@ describe("runs", () => {
       expect(done.timings?.finalize).toBeGreaterThanOrEqual(0); // from the resumed one
     } finally {
       delete process.env.SP_FAULT_INJECTION;
+    }
+  });
+
+  it("a config file edited outside the dashboard is stored as a new inactive version, which the run records", async () => {
+    const file = process.env.PIPELINE_CONFIG ?? "";
+    const original = fs.readFileSync(file, "utf8");
+    const db = controlDb();
+    const before = await db.configVersion.findMany({ orderBy: { id: "asc" } });
+    const active = before.filter((v) => v.active);
+    try {
+      const doc = JSON.parse(original) as { resilience: { backoff_max_ms: number } };
+      doc.resilience.backoff_max_ms = 7;
+      fs.writeFileSync(file, JSON.stringify(doc));
+      const op = await callerAs("operator");
+      const out = await op.runs.launch({ mode: "incremental", dryRun: false });
+      const run = await waitForEnd(out.runId);
+      expect(run.status).toBe("succeeded");
+      const stored = await db.configVersion.findMany({ where: { id: { notIn: before.map((v) => v.id) } } });
+      expect(stored).toHaveLength(1);
+      expect(stored[0]).toMatchObject({ id: run.configVersion?.id, active: false, author: "operator (dashboard)" });
+      expect(stored[0]?.comment).toBe(`used by a run from ${file}`);
+      expect(stored[0]?.diff).toMatch(/^-\s*"backoff_max_ms": 5,?$/m);
+      expect(stored[0]?.diff).toMatch(/^\+\s*"backoff_max_ms": 7,?$/m);
+      expect((await db.configVersion.findMany({ where: { active: true } })).map((v) => v.id)).toEqual(active.map((v) => v.id));
+      const audit = await db.auditEvent.findFirst({ where: { type: "config.save" }, orderBy: { id: "desc" } });
+      expect(audit?.message).toMatch(new RegExp(`^stored config version ${stored[0]?.id}: used by a run from `));
+
+      // the same document again: the same version, nothing stored
+      const again = await waitForEnd((await op.runs.launch({ mode: "incremental", dryRun: false })).runId);
+      expect(again.configVersion?.id).toBe(run.configVersion?.id);
+      expect(await db.configVersion.count()).toBe(before.length + 1);
+    } finally {
+      fs.writeFileSync(file, original);
     }
   });
 
