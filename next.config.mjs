@@ -1,5 +1,6 @@
-// Next.js configuration. Native addons (DuckDB, better-sqlite3) and the Prisma adapter that loads
-// one are required at run time from node_modules instead of being bundled.
+// Next.js configuration. Native addons (DuckDB, better-sqlite3), the Prisma adapter that loads one,
+// and the pg driver (with its adapter; optional native parts) are required at run time from
+// node_modules instead of being bundled.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -13,6 +14,8 @@ const nextConfig = {
     "@duckdb/node-bindings-linux-x64",
     "better-sqlite3",
     "@prisma/adapter-better-sqlite3",
+    "pg",
+    "@prisma/adapter-pg",
   ],
   turbopack: { root },
   outputFileTracingRoot: root,

@@ -92,7 +92,7 @@ export function appliedMigrations(db: Database.Database): AppliedMigration[] {
 }
 
 /** Throws when an applied migration was edited or removed since it ran. */
-function verifyApplied(applied: AppliedMigration[], migrations: Migration[]): void {
+export function verifyApplied(applied: AppliedMigration[], migrations: Migration[]): void {
   const byName = new Map(migrations.map((m) => [m.name, m]));
   for (const a of applied) {
     const m = byName.get(a.name);

@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { versionForRun } from "../../control/config-versions";
-import { closeControlDb, controlDbPath, openControlDb, type ControlDb } from "../../control/db";
+import { closeControlDb, controlDbPath, DEFAULT_DATABASE_URL, isPostgresUrl, openControlDb, type ControlDb } from "../../control/db";
 import { createRunRecorder, markDeadRunsInterrupted, type RunRecorder } from "../../control/recorder";
 import { emptyCounts, type PipelineEvent, type RunMode, type RunResult } from "../api";
 import type { PipelineConfig } from "../config/schema";
@@ -49,8 +49,12 @@ export async function openCliControlDb(io: CliIo): Promise<ControlDb | null> {
 export async function openCliControlDbQuietly(io: CliIo): Promise<ControlDb | null> {
   const url = io.env.DATABASE_URL || undefined;
   try {
-    if (!fs.existsSync(controlDbPath(url))) return null;
-    return openControlDb({ url, migrationsDir: cliMigrationsDir(io.env) }).client;
+    const postgres = isPostgresUrl(url ?? DEFAULT_DATABASE_URL);
+    if (!postgres && !fs.existsSync(controlDbPath(url))) return null;
+    const db = openControlDb({ url, migrationsDir: cliMigrationsDir(io.env) }).client;
+    // a PostgreSQL server is only reached (and migrated) by the first query
+    if (postgres) await db.run.count();
+    return db;
   } catch {
     await closeControlDb(url).catch(() => undefined);
     return null;

@@ -4,6 +4,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { closeControlDb, openControlDb, type ControlDb } from "@/control/db";
+import { startTempPostgres } from "@/control/postgres-server";
 import { closeEngine } from "@/pipeline/engine/duckdb";
 import { createCaller } from "./root";
 import { createTRPCContext } from "./trpc";
@@ -40,7 +41,11 @@ function headersOf(kind: CallerKind): Headers {
  * Sets PIPELINE_CONFIG, DATABASE_URL and OPERATOR_TOKEN for this test file (vitest runs each file in
  * its own process; the operator token is read once per process, so every file uses the same one).
  */
-export function startTestServer(prefix: string, config?: (doc: Record<string, unknown>) => void): TestServer {
+export function startTestServer(
+  prefix: string,
+  config?: (doc: Record<string, unknown>) => void,
+  controlUrl?: string,
+): TestServer {
   const saved = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   const engineDatabase = path.join(dir, "engine", "summary.duckdb");
@@ -51,7 +56,7 @@ export function startTestServer(prefix: string, config?: (doc: Record<string, un
   config?.(doc);
   const configPath = path.join(dir, "pipeline_config.json");
   fs.writeFileSync(configPath, JSON.stringify(doc, null, 2));
-  const url = `file:${path.join(dir, "control.db")}`;
+  const url = controlUrl ?? `file:${path.join(dir, "control.db")}`;
   process.env.PIPELINE_CONFIG = configPath;
   process.env.DATABASE_URL = url;
   process.env.OPERATOR_TOKEN = TEST_OPERATOR_TOKEN;
@@ -72,4 +77,29 @@ export function startTestServer(prefix: string, config?: (doc: Record<string, un
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+export const CONTROL_BACKENDS = ["SQLite", "PostgreSQL"] as const;
+export type ControlBackend = (typeof CONTROL_BACKENDS)[number];
+
+/** startTestServer with its control database on SQLite, or on a throwaway PostgreSQL server. */
+export async function startTestServerOn(backend: ControlBackend, prefix: string): Promise<TestServer> {
+  if (backend === "SQLite") return startTestServer(prefix);
+  const pg = startTempPostgres();
+  try {
+    const server = startTestServer(prefix, undefined, await pg.createDatabase("control"));
+    return {
+      ...server,
+      async dispose() {
+        try {
+          await server.dispose();
+        } finally {
+          pg.stop();
+        }
+      },
+    };
+  } catch (err) {
+    pg.stop();
+    throw err;
+  }
 }

@@ -3,7 +3,8 @@
 //
 // Filters are SQL built with Prisma.sql (values bound, never spliced): Prisma's `contains` is a LIKE
 // on SQLite with no escape clause, so a search for "100%" or "input_rows" would treat % and _ as
-// wildcards; instr() matches the text literally.
+// wildcards; here the text's own %, _ and \ are escaped, so it matches literally, and the same SQL
+// runs on SQLite and PostgreSQL.
 import { stringify } from "csv-stringify/sync";
 import type { ControlDb } from "@/control/db";
 import { Prisma } from "@/generated/prisma/client";
@@ -61,8 +62,9 @@ export function auditWhereSql(filters: AuditFilters): Prisma.Sql {
   if (filters.to) and.push(Prisma.sql`"ts" <= ${filters.to}`);
   const text = filters.text?.trim().toLowerCase();
   if (text) {
+    const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     const fields = ["message", "type", "actor", "runId", "data"].map((f) => Prisma.raw(`lower(COALESCE("${f}", ''))`));
-    and.push(Prisma.sql`(${Prisma.join(fields.map((f) => Prisma.sql`instr(${f}, ${text}) > 0`), " OR ")})`);
+    and.push(Prisma.sql`(${Prisma.join(fields.map((f) => Prisma.sql`${f} LIKE ${pattern} ESCAPE '\\'`), " OR ")})`);
   }
   return and.length > 0 ? Prisma.join(and, " AND ") : Prisma.sql`1 = 1`;
 }

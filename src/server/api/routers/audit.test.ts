@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AUDIT_CSV_COLUMNS, exportAuditCsv } from "@/server/services/audit";
-import { startTestServer, type TestServer } from "../testing";
+import { CONTROL_BACKENDS, startTestServerOn, type TestServer } from "../testing";
 import { auditRouter } from "./audit";
 
 const T0 = Date.parse("2026-03-01T00:00:00Z");
@@ -32,11 +32,11 @@ const SEED: Seed[] = [
   { ts: minutes(11), runId: null, type: "optimize", level: "info", actor: "cli", message: "optimized: 100 bytes before", data: null },
 ];
 
-describe("audit router", () => {
+describe.each(CONTROL_BACKENDS)("audit router on %s", (backend) => {
   let server: TestServer;
 
   beforeAll(async () => {
-    server = startTestServer("audit-router-");
+    server = await startTestServerOn(backend, "audit-router-");
     for (const e of SEED) await server.db.auditEvent.create({ data: e });
   });
 
@@ -145,11 +145,11 @@ describe("audit router", () => {
   });
 });
 
-describe("audit CSV export", () => {
+describe.each(CONTROL_BACKENDS)("audit CSV export on %s", (backend) => {
   let server: TestServer;
 
   beforeAll(async () => {
-    server = startTestServer("audit-csv-");
+    server = await startTestServerOn(backend, "audit-csv-");
     for (const e of SEED) await server.db.auditEvent.create({ data: e });
   });
 

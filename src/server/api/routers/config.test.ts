@@ -3,7 +3,7 @@ import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openEngine } from "@/pipeline/engine/duckdb";
 import { parseConfigText } from "@/pipeline/config/load";
-import { startTestServer, type CallerKind, type TestServer } from "../testing";
+import { CONTROL_BACKENDS, startTestServerOn, type CallerKind, type TestServer } from "../testing";
 
 type Doc = Record<string, unknown> & {
   rolling_columns: Record<string, unknown>[];
@@ -25,7 +25,7 @@ function issuesOf(err: TRPCError): { path: string; message: string }[] {
   return cause?.issues ?? [];
 }
 
-describe("config router", () => {
+describe.each(CONTROL_BACKENDS)("config router on %s", (backend) => {
   let server: TestServer;
   let original: Doc;
   const text = (doc: unknown) => JSON.stringify(doc, null, 2);
@@ -36,7 +36,7 @@ describe("config router", () => {
   };
 
   beforeAll(async () => {
-    server = startTestServer("config-router-");
+    server = await startTestServerOn(backend, "config-router-");
     original = JSON.parse(fs.readFileSync(server.configPath, "utf8")) as Doc;
     // the source table, so validation knows its columns
     const engine = await openEngine({ database: server.engineDatabase });
