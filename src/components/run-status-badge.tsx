@@ -17,7 +17,7 @@ const COLORS: Record<string, Color> = {
 export function RunStatusBadge({ status, size = "1" }: { status: string; size?: "1" | "2" | "3" }) {
   return (
     <Badge color={COLORS[status] ?? "gray"} variant={status === "running" ? "solid" : "soft"} size={size} data-testid="run-status">
-      {status}
+      {status.replace(/_/g, " ")}
     </Badge>
   );
 }

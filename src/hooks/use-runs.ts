@@ -58,18 +58,23 @@ export function useLaunchRun() {
 export function useCancelRun() {
   const trpc = useTRPC();
   const refresh = useRefreshRuns();
-  return useMutation(trpc.runs.cancel.mutationOptions({ onSuccess: () => refresh() }));
+  // refused or not, the run may have moved on: show it as it is now
+  return useMutation(trpc.runs.cancel.mutationOptions({ onSettled: () => refresh() }));
 }
 
 export function useResumeRun() {
   const trpc = useTRPC();
   const refresh = useRefreshRuns();
-  return useMutation(trpc.runs.resume.mutationOptions({ onSuccess: () => refresh() }));
+  return useMutation(trpc.runs.resume.mutationOptions({ onSettled: () => refresh() }));
 }
 
-/** A rollback changes the engine's tables as well as the runs: every query on the page is stale. */
+/**
+ * A rollback changes the engine's tables as well as the runs: every query on the page is stale.
+ * So is a refused one (another tab or process rolled back or ran meanwhile): the page shows why,
+ * then what holds now.
+ */
 export function useRollbackRun() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  return useMutation(trpc.runs.rollback.mutationOptions({ onSuccess: () => queryClient.invalidateQueries() }));
+  return useMutation(trpc.runs.rollback.mutationOptions({ onSettled: () => queryClient.invalidateQueries() }));
 }
