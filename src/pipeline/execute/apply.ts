@@ -62,12 +62,12 @@ async function applyFastPath(
   // idx lists the batch's records for months mi, mi-1, ..., lmi+1 (0 where a month has none);
   // the new array is those values, then the latest row's array, cut to the history length
   const arrays = layout.rolling.map(
-    (r, i) => `list_concat(list_select(fl.vals${i}, x.idx), l.${quoteIdent(r.column)})[1:${r.historyLength}] AS a${i}`,
+    (r, i) => `list_concat(list_select(w.vals${i}, w.idx), l.${quoteIdent(r.column)})[1:${r.historyLength}] AS a${i}`,
   );
   // a grid shifts like its array: the new months' characters, then the latest row's grid
   const fastGrids = layout.grids.map(
     (g, j) =>
-      `left(array_to_string(list_transform(list_select(fl.vals${g.rollingIndex}, x.idx), lambda v: ${gridChar("v", g.placeholder)}), '') || l.${quoteIdent(g.name)}, ${layout.rolling[g.rollingIndex]?.historyLength ?? L}) AS g${j}`,
+      `left(array_to_string(list_transform(list_select(w.vals${g.rollingIndex}, w.idx), lambda v: ${gridChar("v", g.placeholder)}), '') || l.${quoteIdent(g.name)}, ${layout.rolling[g.rollingIndex]?.historyLength ?? L}) AS g${j}`,
   );
   // the usual case, one record for the month after the latest row, needs no index lists
   const nextArrays = layout.rolling.map((r, i) => `list_prepend(w.v${i}, l.${quoteIdent(r.column)})[1:${r.historyLength}] AS a${i}`);
@@ -75,21 +75,22 @@ async function applyFastPath(
     (g, j) => `left(${gridChar(`w.v${g.rollingIndex}`, g.placeholder)} || l.${quoteIdent(g.name)}, ${layout.rolling[g.rollingIndex]?.historyLength ?? L}) AS g${j}`,
   );
   const next = `fl.n = 1 AND w.mi = w.lmi + 1`;
+  // each branch picks its records (joined to their account's lists) before the join with the wide
+  // latest rows, so that join reads only the rows it shifts
+  const batch = (extra: string, where: string) =>
+    `SELECT w.*, fl.maxmi${extra} FROM ${p.work} w JOIN __sp_fl fl ON fl.acct = w.acct WHERE w.bucket = ${p.bucket} AND w.fast AND ${where}`;
+  const listCols = ["tss", "mis", ...layout.rolling.map((_, i) => `vals${i}`)];
   await execute(
     conn,
     `CREATE OR REPLACE TEMP TABLE __sp_frows AS
-     SELECT w.*, fl.maxmi, w.ts AS new_base_ts, ${[...nextArrays, ...nextGrids].join(", ")}
-     FROM ${p.work} w
-     JOIN __sp_fl fl ON fl.acct = w.acct
+     SELECT w.*, w.ts AS new_base_ts, ${[...nextArrays, ...nextGrids].join(", ")}
+     FROM (${batch("", next)}) w
      JOIN ${targets.latest} l ON l.${acctCol} = w.acct
-     WHERE w.bucket = ${p.bucket} AND w.fast AND ${next}
      UNION ALL
-     SELECT w.*, fl.maxmi, list_max(list_select(fl.tss, x.idx)[1:${L}]) AS new_base_ts, ${[...arrays, ...fastGrids].join(", ")}
-     FROM ${p.work} w
-     JOIN __sp_fl fl ON fl.acct = w.acct
-     JOIN ${targets.latest} l ON l.${acctCol} = w.acct
-     CROSS JOIN LATERAL (SELECT list_transform(range(w.mi - w.lmi), lambda k: coalesce(list_position(fl.mis, w.mi - k), 0)) AS idx) x
-     WHERE w.bucket = ${p.bucket} AND w.fast AND NOT (${next})`,
+     SELECT w.* EXCLUDE (idx, ${listCols.join(", ")}), list_max(list_select(w.tss, w.idx)[1:${L}]) AS new_base_ts, ${[...arrays, ...fastGrids].join(", ")}
+     FROM (SELECT *, list_transform(range(mi - lmi), lambda k: coalesce(list_position(mis, mi - k), 0)) AS idx
+           FROM (${batch(`, ${listCols.map((c) => `fl.${c}`).join(", ")}`, `NOT (${next})`)})) w
+     JOIN ${targets.latest} l ON l.${acctCol} = w.acct`,
   );
   // checked against the latest rows they shift, before those are replaced
   await checkFastRows(conn, layout, targets);
