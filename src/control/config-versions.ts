@@ -63,6 +63,22 @@ export async function versionForRun(
   config: PipelineConfig,
   who: { actor: string; source: string },
 ): Promise<number> {
+  // Several processes starting at once on a fresh history all try to store version 1: SQLite
+  // refuses all but one writer at once (SQLITE_BUSY when a read transaction turns into a write).
+  // The losers try again, and then find the version the winner stored.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await findOrStoreVersion(db, config, who);
+    } catch (err) {
+      if (attempt >= VERSION_ATTEMPTS - 1) throw err;
+      await new Promise((resolve) => setTimeout(resolve, (25 + Math.random() * 50) * 2 ** attempt));
+    }
+  }
+}
+
+const VERSION_ATTEMPTS = 6;
+
+async function findOrStoreVersion(db: ControlDb, config: PipelineConfig, who: { actor: string; source: string }): Promise<number> {
   const json = canonicalConfigJson(config);
   const hash = configHash(json);
   return db.$transaction(async (tx: Tx) => {

@@ -49,6 +49,13 @@ export function describeError(err: unknown): string {
     const issues = err.issues.length ? `: ${err.issues.map((i) => `${i.path}: ${i.message}`).join("; ")}` : "";
     return `${err.message}${issues}`.replace(/\s+/g, " ").trim();
   }
-  if (err instanceof Error) return err.message.split("\n")[0] ?? err.name;
+  if (err instanceof Error) {
+    const lines = err.message.split("\n");
+    // Prisma's messages start with a blank line and "Invalid `…` invocation", a code frame, and
+    // end with what went wrong: the first line then says nothing, the last one does
+    const first = lines[0]?.trim();
+    if (first) return first;
+    return lines.map((l) => l.trim()).filter(Boolean).at(-1) ?? err.name;
+  }
   return String(err);
 }

@@ -107,14 +107,14 @@ export class CliRunRecording {
   /**
    * The config version this run records: the stored version holding exactly this config, stored now
    * if none does. Null without a control database, for a resume (it keeps the version it started
-   * with), or when the control database fails (with the one warning).
+   * with), or when the control database keeps failing (with a warning saying so).
    */
   async configVersion(config: PipelineConfig, source: string): Promise<string | null> {
     if (!this.db || this.what.resume) return null;
     try {
       return String(await versionForRun(this.db, config, { actor: actor(), source: path.resolve(source) }));
     } catch (err) {
-      this.warnOnce(err);
+      warn(this.io, `could not record the config version of this run: ${describeError(err)}`);
       return null;
     }
   }
