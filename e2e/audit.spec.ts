@@ -3,18 +3,10 @@
 // the expandable data, the empty state, and the CSV export of the filtered trail.
 import fs from "node:fs";
 import path from "node:path";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
+import { collectConsoleErrors } from "./fixtures/console";
 
 const seed = () => JSON.parse(fs.readFileSync(path.resolve("e2e/.data/seed.json"), "utf8")) as { runs: string[] };
-
-function collectConsoleErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on("console", (msg) => {
-    if (msg.type() === "error") errors.push(msg.text());
-  });
-  page.on("pageerror", (err) => errors.push(err.message));
-  return errors;
-}
 
 /** CSV rows (RFC 4180: quoted fields may hold commas, quotes and newlines). */
 function parseCsv(csv: string): string[][] {

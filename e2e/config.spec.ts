@@ -2,16 +2,8 @@
 // at its field and nothing is saved; a valid edit is saved as a version and its diff shown.
 // Nothing is activated here: activation writes the config file, which is the e2e fixture.
 import { expect, test, type Page } from "@playwright/test";
+import { collectConsoleErrors } from "./fixtures/console";
 import { E2E_OPERATOR_TOKEN } from "./fixtures/operator";
-
-function collectConsoleErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on("console", (msg) => {
-    if (msg.type() === "error") errors.push(msg.text());
-  });
-  page.on("pageerror", (err) => errors.push(err.message));
-  return errors;
-}
 
 /** From the top: the editor's toolbar is sticky, and would be drawn where the page was scrolled to. */
 async function shoot(page: Page, name: string): Promise<void> {

@@ -10,6 +10,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
+import { collectConsoleErrors } from "./fixtures/console";
 import { E2E_OPERATOR_TOKEN, signInAsOperator } from "./fixtures/operator";
 import type { SeedFacts } from "./fixtures/seed";
 
@@ -24,16 +25,6 @@ function seedRuns(): { first: string; second: string } {
   expect(first).toMatch(/^[0-9a-f]{8}$/);
   expect(second).toMatch(/^[0-9a-f]{8}$/);
   return { first, second };
-}
-
-/** Hydration mismatches, failed requests and uncaught errors surface as console errors. */
-function collectConsoleErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on("console", (msg) => {
-    if (msg.type() === "error") errors.push(msg.text());
-  });
-  page.on("pageerror", (err) => errors.push(err.message));
-  return errors;
 }
 
 const runStatus = (page: Page) => page.getByTestId("run-detail").getByTestId("run-status").first();

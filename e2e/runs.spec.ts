@@ -4,19 +4,10 @@
 // plan and a launched run finishes. Serial: the fault fires once per server process, in the first
 // run that gets to a 2nd bucket, so the failing run must come before the one expected to succeed.
 import { expect, test, type Page } from "@playwright/test";
+import { collectConsoleErrors } from "./fixtures/console";
 import { signInAsOperator } from "./fixtures/operator";
 
 test.describe.configure({ mode: "serial" });
-
-/** Hydration mismatches, failed requests and uncaught errors surface as console errors. */
-function collectConsoleErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on("console", (msg) => {
-    if (msg.type() === "error") errors.push(msg.text());
-  });
-  page.on("pageerror", (err) => errors.push(err.message));
-  return errors;
-}
 
 async function chooseMode(page: Page, label: RegExp): Promise<void> {
   await page.getByTestId("mode-select").click();

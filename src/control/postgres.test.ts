@@ -2,7 +2,6 @@
 // the migrations build the same tables as SQLite's, every model works through the pg adapter, the
 // migrator is idempotent and safe when two processes start at once, a CLI run is recorded there,
 // and an unreachable server is a clear error (and, for the CLI, one warning line).
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -14,6 +13,7 @@ import { migrateFile, readMigrations } from "./migrate";
 import { migratePostgres, postgresMigrationsDir } from "./migrate-postgres";
 import { startTempPostgres, type TempPostgres } from "./postgres-server";
 import { exerciseEveryModel } from "./testing";
+import { spawnCli as cli } from "../pipeline/cli/spawn-cli";
 
 const sqliteDir = path.resolve("prisma/migrations");
 const pgDir = postgresMigrationsDir(sqliteDir);
@@ -154,18 +154,3 @@ describe("control database on PostgreSQL", () => {
     expect(r.stderr).toMatch(/^summary-pipeline: warning: control database unavailable, this run is not recorded for the dashboard: .*(ENOENT|ECONNREFUSED|connect).*\n$/);
   });
 });
-
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/pipeline/cli.ts", ...args], {
-      env: { ...process.env, PIPELINE_CONFIG: "", DEBUG: "", CONTROL_MIGRATIONS_DIR: "", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}

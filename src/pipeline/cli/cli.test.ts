@@ -1,6 +1,5 @@
 // The CLI as a scheduler or an operator meets it: a child process, its stdout, stderr and exit
 // code, against temp configs and engine databases.
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -12,6 +11,7 @@ import { emptyCounts, type RunResult } from "../api";
 import { EXIT_FAILURE, EXIT_LOCKED, EXIT_OK, EXIT_RESUMABLE, EXIT_USAGE, exitCodeOfRun } from "./exit-codes";
 import { formatDuration, renderRun } from "./render";
 import { densityLine } from "./render-stats";
+import { spawnCli, type CliOutcome } from "./spawn-cli";
 import { closeControlDb, openControlDb } from "../../control/db";
 import type { PipelineStats } from "../stats/stats";
 
@@ -28,26 +28,8 @@ afterAll(async () => {
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
-interface Outcome {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], env: Record<string, string> = {}): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/pipeline/cli.ts", ...args], {
-      cwd: repo,
-      env: { ...process.env, PIPELINE_CONFIG: "", DEBUG: "", DATABASE_URL: CONTROL_URL, CONTROL_MIGRATIONS_DIR: "", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+function cli(args: string[], env: Record<string, string> = {}): Promise<CliOutcome> {
+  return spawnCli(args, { DATABASE_URL: CONTROL_URL, ...env });
 }
 
 /** A temp config (the default one, with its engine database in a temp folder) and its path. */
