@@ -13,6 +13,7 @@ import { describeError, isPipelineError, PipelineError } from "./errors";
 import { applyBucket } from "./execute/apply";
 import { applyInitialBucket } from "./execute/initial";
 import { backoffDelay, isRetryable } from "./execute/retry";
+import { upgradeRecordIndex } from "./execute/index-upgrade";
 import { ensureTargetTables } from "./execute/tables";
 import { buildLayout, type Layout } from "./layout";
 import { buildPlan, classifyBatch, type Plan } from "./plan/classify";
@@ -458,6 +459,7 @@ class RunContext {
       scalars: layout.scalars.map((_, i) => normaliseType(typeOf(`s${i}`))),
       dflag: normaliseType(typeOf("dflag")),
     });
+    await upgradeRecordIndex(this.conn, layout, targets, targets.names.summary);
     const cls = await this.timed("classify", () =>
       classifyBatch(this.conn, { cfg, layout, targets, stage, work, runSeq: rec.seq }),
     );

@@ -1,9 +1,10 @@
 // Undo data and rollback (SPEC §8, issue #6). A run records only what it changes, in the same
 // transaction as the change:
-// - an incremental bucket's full path: the (account, lo..hi) ranges it rewrote, the summary rows
-//   those ranges held, and the record-index rows it replaced. Rows the fast path inserted need
-//   nothing: they sit at the keys of the run's own records (seq = run seq · 2^40 + position), where
-//   no row existed before;
+// - an incremental bucket's full path: the (account, lo..hi) ranges it rewrote and the record-index
+//   rows it replaced. The index holds every record's payload and whether its month has a row, so a
+//   rollback restores the index and rebuilds those accounts' rows from it: no copy of summary rows.
+//   Rows the fast path inserted need nothing: they sit at the keys of the run's own records
+//   (seq = run seq · 2^40 + position), where no row existed before;
 // - finalize: the watermark it replaced; an initial build keeps the tables it replaced (renamed,
 //   not copied) and the manifest it cleared.
 // `latest_summary` and the trailing-tombstone set are derived, so a rollback recomputes them for
@@ -12,6 +13,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import type { PipelineConfig } from "./config/schema";
 import { execute, queryOne, queryRows, quoteIdent, type Row } from "./engine/duckdb";
 import { PipelineError } from "./errors";
+import { buildRowsFromIndex } from "./execute/initial";
 import { liveRowSql, refreshTail, summaryColumnNames } from "./execute/tables";
 import { checkInvariants } from "./invariants";
 import type { Layout } from "./layout";
@@ -20,6 +22,7 @@ import { monthIndexSql } from "./sql/months";
 import { STATE_SCHEMA, stateTable, tableExists } from "./state/store";
 import { buildTargets, liveTargets, workTable, type Targets } from "./targets";
 
+// "summary" is kept by runs recorded before the record index held each record's payload
 type Part = "ranges" | "summary" | "records" | "manifest";
 
 export function undoTableName(runId: string, part: Part): string {
@@ -63,25 +66,18 @@ export async function beginUndo(conn: DuckDBConnection, runId: string, initial: 
 
 /**
  * Inside a bucket's transaction, before the full path rewrites anything: the ranges in `fa`
- * (acct, lo, hi), the summary rows inside them (read from `pre`, the rows in reach with their month
- * index `__sp_mi`) and the record-index rows at the keys in `changes`.
+ * (acct, lo, hi) and the record-index rows at the keys in `changes`. The summary rows need no copy:
+ * a rollback rebuilds the accounts' rows from the index it restores.
  */
 export async function recordFullPathUndo(
   conn: DuckDBConnection,
-  p: { runId: string; layout: Layout; targets: Targets; fa: string; pre: string; changes: string },
+  p: { runId: string; layout: Layout; targets: Targets; fa: string; changes: string },
 ): Promise<void> {
   const ranges = undoTable(p.runId, "ranges");
-  const summary = undoTable(p.runId, "summary");
   const records = undoTable(p.runId, "records");
-  const acctCol = quoteIdent(p.layout.accountColumn);
   await execute(conn, `CREATE TABLE IF NOT EXISTS ${ranges} AS SELECT acct, lo, hi FROM ${p.fa} LIMIT 0`);
-  await execute(conn, `CREATE TABLE IF NOT EXISTS ${summary} AS SELECT * FROM ${p.targets.summary} LIMIT 0`);
   await execute(conn, `CREATE TABLE IF NOT EXISTS ${records} AS SELECT * FROM ${p.targets.records} LIMIT 0`);
   await execute(conn, `INSERT INTO ${ranges} SELECT acct, lo, hi FROM ${p.fa}`);
-  await execute(
-    conn,
-    `INSERT INTO ${summary} SELECT s.* EXCLUDE (__sp_mi) FROM ${p.pre} s JOIN ${p.fa} f ON f.acct = s.${acctCol} WHERE s.__sp_mi BETWEEN f.lo AND f.hi`,
-  );
   await execute(
     conn,
     `INSERT INTO ${records} SELECT r.* FROM ${p.targets.records} r SEMI JOIN (${p.changes}) w ON w.acct = r.acct AND w.mi = r.mi`,
@@ -305,22 +301,29 @@ async function undoIncremental(conn: DuckDBConnection, run: RunToUndo, layout: L
   );
   const accounts = await count(conn, `SELECT count(*) AS n FROM __sp_rb_acc`);
   if (accounts === 0) return 0;
-  // rows the run inserted or rewrote go; the rows its ranges held come back
+  await execute(conn, `CREATE OR REPLACE TEMP TABLE __sp_rb_full AS SELECT DISTINCT acct FROM ${ranges}`);
+  // the rows the run's fast path appended go (they sit at its own records' keys)
   await execute(conn, `DELETE FROM ${t.summary} s USING (${ownRecords}) k WHERE s.${acctCol} = k.acct AND ${sMi("s")} = k.mi`);
-  if (hasFull) {
-    await execute(conn, `DELETE FROM ${t.summary} s USING ${ranges} f WHERE s.${acctCol} = f.acct AND ${sMi("s")} BETWEEN f.lo AND f.hi`);
-    await execute(conn, `INSERT INTO ${t.summary} SELECT * FROM ${undoTable(run.runId, "summary")}`);
-  }
+  // the record index as it was: the run's records go, the rows they replaced come back
   await execute(conn, `DELETE FROM ${t.records} WHERE seq >= ${lo} AND seq < ${hi}`);
-  if (hasFull) await execute(conn, `INSERT INTO ${t.records} SELECT * FROM ${undoTable(run.runId, "records")}`);
-  // derived: latest is each account's newest live row; tail the accounts with records after it
-  const cols = summaryColumnNames(layout);
+  if (hasFull) {
+    const saved = undoTable(run.runId, "records");
+    await execute(conn, `DELETE FROM ${t.records} r USING ${saved} u WHERE r.acct = u.acct AND r.mi = u.mi`);
+    await execute(conn, `INSERT INTO ${t.records} BY NAME SELECT * FROM ${saved}`);
+  }
   await execute(conn, `DELETE FROM ${t.latest} WHERE ${acctCol} IN (SELECT acct FROM __sp_rb_acc)`);
+  // the accounts whose rows the run rewrote are rebuilt whole from the restored index, latest rows included
+  if (hasFull) {
+    await execute(conn, `DELETE FROM ${t.summary} WHERE ${acctCol} IN (SELECT acct FROM __sp_rb_full)`);
+    await buildRowsFromIndex(conn, layout, t, "__sp_rb_full");
+  }
+  // the others lost only appended rows: latest is their newest live row left
+  const cols = summaryColumnNames(layout);
   await execute(
     conn,
     `INSERT INTO ${t.latest} (${cols.join(", ")})
      SELECT ${cols.map((c) => `s.${c}`).join(", ")} FROM ${t.summary} s
-     WHERE s.${acctCol} IN (SELECT acct FROM __sp_rb_acc) AND ${liveRowSql(layout, "s")}
+     WHERE s.${acctCol} IN (SELECT acct FROM __sp_rb_acc WHERE acct NOT IN (SELECT acct FROM __sp_rb_full)) AND ${liveRowSql(layout, "s")}
      QUALIFY row_number() OVER (PARTITION BY s.${acctCol} ORDER BY ${sMi("s")} DESC) = 1`,
   );
   await refreshTail(conn, layout, t, "__sp_rb_acc");
@@ -328,6 +331,7 @@ async function undoIncremental(conn: DuckDBConnection, run: RunToUndo, layout: L
   await execute(conn, `CREATE TEMP TABLE IF NOT EXISTS __sp_rb_scope (acct ${layout.accountKind}, lo INTEGER)`);
   await execute(conn, `INSERT INTO __sp_rb_scope SELECT acct, 0 FROM __sp_rb_acc`);
   await execute(conn, "DROP TABLE IF EXISTS __sp_rb_acc");
+  await execute(conn, "DROP TABLE IF EXISTS __sp_rb_full");
   return accounts;
 }
 

@@ -1,9 +1,10 @@
 // Applies one bucket of an incremental run's classified batch to the target tables (an initial
 // build has its own path, ./initial.ts). Two set-based paths:
 // - fast: forward months of accounts whose latest row can be shifted (SPEC §4 case II);
-// - full: new accounts, backfills, corrections and deletes (cases I, III, delete): the rows in
-//   reach of a change are rebuilt from element 0 of the existing rows, the batch's values and the
-//   record index's timestamps, every month of the reach in order, the arrays window lists.
+// - full: new accounts, backfills, corrections and deletes (cases I, III, delete): the record index
+//   takes the batch, then the rows in reach of a change are rebuilt from it alone (it holds every
+//   record's payload and whether its month has a row), every month of the reach in order, the
+//   arrays window lists.
 // Both keep `latest_summary`, the record index and the trailing-tombstone set in step; the full
 // path records its undo data first (see ../undo.ts).
 import type { DuckDBConnection } from "@duckdb/node-api";
@@ -13,7 +14,7 @@ import { monthIndexSql } from "../sql/months";
 import type { Targets } from "../targets";
 import { recordFullPathUndo } from "../undo";
 import { checkFastRows, checkRewrittenRows } from "./check";
-import { gridChar, liveFlagSql, liveRowSql, refreshTail, recordIndexSelect, rowSelect, summaryColumnNames } from "./tables";
+import { gridChar, indexRowsSql, insertRecordIndex, liveFlagSql, liveRowSql, refreshTail, rowSelect, summaryColumnNames } from "./tables";
 
 export interface BucketResult {
   rowsInserted: number;
@@ -104,12 +105,19 @@ async function applyFastPath(
     `INSERT INTO ${targets.latest} (${cols})
      SELECT ${select} FROM __sp_frows r WHERE r.mi = r.maxmi`,
   );
-  await execute(conn, `INSERT INTO ${targets.records} SELECT ${recordIndexSelect(layout)} FROM ${p.work} WHERE bucket = ${p.bucket} AND fast`);
+  await insertRecordIndex(conn, layout, targets, `${p.work} WHERE bucket = ${p.bucket} AND fast`);
   const accounts = await queryOne(conn, `SELECT count(*) AS n FROM __sp_fl`);
   await execute(conn, "DROP TABLE IF EXISTS __sp_fl");
   await execute(conn, "DROP TABLE IF EXISTS __sp_frows");
   return { rowsInserted: records, rowsUpdated: 0, latestRowsWritten: Number(accounts?.n ?? 0), records };
 }
+
+/**
+ * The accounts whose existing row below a rewritten range the full path checks the range against:
+ * every one in a bucket of up to BELOW_ALL accounts, else a fixed 1/16 of them.
+ */
+const BELOW_ALL = 2048;
+const BELOW_SAMPLE = "hash(acct) % 16 = 0";
 
 async function applyFullPath(
   conn: DuckDBConnection,
@@ -131,14 +139,27 @@ async function applyFullPath(
     await execute(conn, "DROP TABLE IF EXISTS __sp_fa");
     return { rowsInserted: 0, rowsUpdated: 0, latestRowsWritten: 0, records };
   }
-  // the record index first: timestamps below are read from it, batch included
-  // (a revived row changes nothing in the index: its tombstone stays in force)
+  // The record index first: it holds V with each record's payload and whether its month has a row,
+  // so the rows in reach are rebuilt from it alone (the summary is not read: its accounts are spread
+  // over every vector of the table, and reading their wide rows cost more than the rest together).
+  // A revived month keeps its tombstone in force and gains its row.
   const indexChanges = `SELECT * FROM (${changes}) WHERE kase <> 'revive'`;
-  // the existing rows in reach, read from the summary once: for the cells below, the undo data
-  // and the checks of the rewritten rows against the row before them
-  // (only accounts that have rows: a batch of new accounts alone does not scan the summary). The
-  // rows are found by key and month first, then fetched by row id: the accounts are spread over
-  // the whole table, and one pass over the keys alone is far cheaper than one over every column.
+  await recordFullPathUndo(conn, { runId: p.undoRunId, layout, targets, fa: "__sp_fa", changes });
+  await execute(
+    conn,
+    `DELETE FROM ${targets.records} r USING (${indexChanges}) w WHERE r.acct = w.acct AND r.mi = w.mi`,
+  );
+  await insertRecordIndex(conn, layout, targets, `(${indexChanges})`);
+  const revived = await queryOne(conn, `SELECT count(*) AS n FROM (${changes}) WHERE kase = 'revive'`);
+  if (Number(revived?.n ?? 0) > 0) {
+    await execute(
+      conn,
+      `UPDATE ${targets.records} SET rx = TRUE
+       FROM (SELECT acct, mi FROM (${changes}) WHERE kase = 'revive') w WHERE ${targets.records}.acct = w.acct AND ${targets.records}.mi = w.mi`,
+    );
+  }
+  // the existing row just below each rewritten range, for the checks of the rewritten rows against
+  // it (each row fetched touches its own vector of the summary: many accounts are sampled)
   const withRows = await queryOne(conn, `SELECT count(*) AS n FROM (${changes}) WHERE NOT new_account`);
   if (Number(withRows?.n ?? 0) === 0) {
     await execute(conn, `CREATE OR REPLACE TEMP TABLE __sp_pre AS SELECT s.*, ${sMi("s")} AS __sp_mi FROM ${targets.summary} s LIMIT 0`);
@@ -146,8 +167,9 @@ async function applyFullPath(
     await execute(
       conn,
       `CREATE OR REPLACE TEMP TABLE __sp_prek AS
-       SELECT s.rowid AS rid FROM ${targets.summary} s JOIN __sp_fa f ON f.acct = s.${acctCol}
-       WHERE ${sMi("s")} BETWEEN f.lo - ${L - 1} AND f.hi`,
+       SELECT s.rowid AS rid FROM ${targets.summary} s JOIN (SELECT * FROM __sp_fa WHERE ${Number(fa?.n ?? 0) <= BELOW_ALL ? "TRUE" : BELOW_SAMPLE}) f ON f.acct = s.${acctCol}
+       WHERE ${sMi("s")} BETWEEN f.lo - ${L - 1} AND f.lo - 1
+       QUALIFY row_number() OVER (PARTITION BY s.${acctCol} ORDER BY ${sMi("s")} DESC) = 1`,
     );
     await execute(
       conn,
@@ -155,44 +177,34 @@ async function applyFullPath(
        SELECT s.*, ${sMi("s")} AS __sp_mi FROM ${targets.summary} s WHERE s.rowid IN (SELECT rid FROM __sp_prek)`,
     );
   }
-  await recordFullPathUndo(conn, { runId: p.undoRunId, layout, targets, fa: "__sp_fa", pre: "__sp_pre", changes: indexChanges });
-  await execute(
-    conn,
-    `DELETE FROM ${targets.records} r USING (${indexChanges}) w WHERE r.acct = w.acct AND r.mi = w.mi`,
-  );
-  await execute(conn, `INSERT INTO ${targets.records} SELECT ${recordIndexSelect(layout)} FROM (${indexChanges})`);
 
-  // existing rows in reach: element 0 of each array is the mapped value of that month's live record
-  const exCols = [
-    `s.${acctCol} AS acct`,
-    `s.__sp_mi AS mi`,
-    ...layout.rolling.map((r, i) => `s.${quoteIdent(r.column)}[1] AS e${i}`),
-    ...layout.scalars.map((sc, i) => `s.${quoteIdent(sc.name)} AS s${i}`),
-    layout.deleteFlag ? `s.${quoteIdent(layout.deleteFlag.column)} AS dflag` : `NULL AS dflag`,
-  ];
-  await execute(conn, `CREATE OR REPLACE TEMP TABLE __sp_ex AS SELECT ${exCols.join(", ")} FROM __sp_pre s`);
-  const pick = (batch: string, existing: string) => `CASE WHEN w.mi IS NOT NULL THEN ${batch} ELSE ${existing} END`;
+  // the index rows in reach: a row's element 0 is its month's value in V, its window the L months
+  // down from it; `existed` tells a rewrite from a new row (for the counts)
   const cellCols = [
-    `coalesce(w.acct, e.acct) AS acct`,
-    `coalesce(w.mi, e.mi) AS mi`,
-    // a row exists once its month ever had a live record (this batch's losers included)
-    `(e.mi IS NOT NULL OR (w.mi IS NOT NULL AND (NOT w.tomb OR w.any_live))) AS row_exists`,
-    `e.mi IS NOT NULL AS existed`,
-    ...layout.rolling.map((_, i) => `${pick(`CASE WHEN w.tomb THEN NULL ELSE w.v${i} END`, `e.e${i}`)} AS v${i}`),
-    ...layout.scalars.map((_, i) => `${pick(`w.s${i}`, `e.s${i}`)} AS s${i}`),
-    `${pick("w.dflag", "e.dflag")} AS dflag`,
+    "x.acct",
+    "x.mi",
+    "x.ts",
+    "x.row_exists",
+    "coalesce(w.had_row, x.row_exists) AS existed",
+    ...layout.rolling.map((_, i) => `x.v${i}`),
+    ...layout.scalars.map((_, i) => `x.s${i}`),
+    "x.dflag",
   ];
   await execute(
     conn,
     `CREATE OR REPLACE TEMP TABLE __sp_cells AS
-     SELECT ${cellCols.join(", ")} FROM __sp_ex e FULL OUTER JOIN (${changes}) w ON w.acct = e.acct AND w.mi = e.mi`,
+     SELECT ${cellCols.join(", ")}
+     FROM (${indexRowsSql(layout, targets, "r.acct IN (SELECT acct FROM __sp_fa)")}) x
+     JOIN __sp_fa f ON f.acct = x.acct AND x.mi BETWEEN f.lo - ${L - 1} AND f.hi
+     LEFT JOIN (SELECT acct, mi, had_row FROM (${changes})) w ON w.acct = x.acct AND w.mi = x.mi`,
   );
-  // Every month of each account from its first known month to its last row, gaps included, so a
+  // Every month of each account from its first month in reach to its last row, gaps included, so a
   // window of the last L rows is exactly the last L months: the arrays are window lists (newest
-  // first after reversal, NULL-padded), base_ts the window maximum of the record index's timestamps.
+  // first after reversal, NULL-padded), base_ts the window maximum of the records' timestamps.
   const gridCols = [
     "c.row_exists",
     "c.existed",
+    "c.ts",
     ...layout.rolling.map((_, i) => `c.v${i}`),
     ...layout.grids.map((g, j) => `${gridChar(`c.v${g.rollingIndex}`, g.placeholder)} AS c${j}`),
     ...layout.scalars.map((_, i) => `c.s${i}`),
@@ -220,14 +232,9 @@ async function applyFullPath(
   await execute(
     conn,
     `CREATE OR REPLACE TEMP TABLE __sp_rows AS
-     WITH t AS (SELECT r.acct, r.mi, r.ts FROM ${targets.records} r
-                JOIN __sp_fa f ON f.acct = r.acct WHERE r.mi BETWEEN f.lo - ${L - 1} AND f.hi),
-          b AS (SELECT acct, min(mi) AS g0 FROM (SELECT acct, mi FROM __sp_cells UNION ALL SELECT acct, mi FROM t) GROUP BY acct),
-          e AS (SELECT acct, max(mi) AS g1 FROM __sp_cells WHERE row_exists GROUP BY acct),
-          g AS (SELECT b.acct, unnest(range(b.g0, e.g1 + 1)) AS mi FROM b JOIN e ON e.acct = b.acct),
-          d AS (SELECT g.acct, g.mi, ${gridCols}, t.ts FROM g
-                LEFT JOIN __sp_cells c ON c.acct = g.acct AND c.mi = g.mi
-                LEFT JOIN t ON t.acct = g.acct AND t.mi = g.mi),
+     WITH b AS (SELECT acct, min(mi) AS g0, max(mi) FILTER (WHERE row_exists) AS g1 FROM __sp_cells GROUP BY acct),
+          g AS (SELECT acct, unnest(range(g0, g1 + 1)) AS mi FROM b WHERE g1 IS NOT NULL),
+          d AS (SELECT g.acct, g.mi, ${gridCols} FROM g LEFT JOIN __sp_cells c ON c.acct = g.acct AND c.mi = g.mi),
           w AS (SELECT d.*, ${windows} FROM d WINDOW win AS (PARTITION BY acct ORDER BY mi DESC ROWS BETWEEN CURRENT ROW AND ${L - 1} FOLLOWING))
      SELECT ${outCols} FROM w JOIN __sp_fa f ON f.acct = w.acct WHERE w.row_exists AND w.mi >= f.lo`,
   );
@@ -288,7 +295,7 @@ async function applyFullPath(
     `SELECT count(*) AS n FROM ${targets.latest} WHERE ${acctCol} IN (SELECT acct FROM __sp_fa)`,
   );
   await refreshTail(conn, layout, targets, "__sp_fa");
-  for (const t of ["__sp_fa", "__sp_prek", "__sp_pre", "__sp_ex", "__sp_cells", "__sp_rows", "__sp_redo", "__sp_nolive"]) await execute(conn, `DROP TABLE IF EXISTS ${t}`);
+  for (const t of ["__sp_fa", "__sp_prek", "__sp_pre", "__sp_cells", "__sp_rows", "__sp_redo", "__sp_nolive"]) await execute(conn, `DROP TABLE IF EXISTS ${t}`);
   return {
     rowsInserted: Number(counts?.ins ?? 0),
     rowsUpdated: Number(counts?.upd ?? 0),

@@ -3,8 +3,9 @@
 // read the summary again. A violation fails the bucket, and so the run, before anything commits.
 // - every written array has its history length and every grid its length;
 // - history[k+i] of a row equals history[i] of the row k months earlier: rewritten rows against the
-//   row before them (written, or the existing row below the rewritten range); forward-month rows
-//   against the latest row they shifted, on a fixed 1/16 of the accounts;
+//   row before them (written, or the existing row below the rewritten range: every account's in a
+//   small bucket, a fixed 1/16 of them in a large one); forward-month rows against the latest row
+//   they shifted, on a fixed 1/16 of the accounts;
 // - grids: rewritten rows rebuilt from their arrays; forward rows (same sample) first character =
 //   element 0 and the rest = the earlier grid shifted;
 // - rewritten rows: no duplicate (account, month); latest_summary holds the newest live row.

@@ -11,7 +11,7 @@ import type { Layout } from "../layout";
 import type { Targets } from "../targets";
 import type { BucketResult } from "./apply";
 import { checkRewrittenRows } from "./check";
-import { gridChar, liveFlagSql, recordIndexSelect, rowSelect, summaryColumnNames } from "./tables";
+import { gridChar, indexRowsSql, insertRecordIndex, liveFlagSql, rowSelect, summaryColumnNames } from "./tables";
 
 export async function applyInitialBucket(
   conn: DuckDBConnection,
@@ -22,8 +22,36 @@ export async function applyInitialBucket(
   const records = Number((await queryOne(conn, `SELECT count(*) AS n FROM ${changes}`))?.n ?? 0);
   if (records === 0) return { rowsInserted: 0, rowsUpdated: 0, latestRowsWritten: 0, records: 0 };
 
-  // per account: its records as lists in any order (no sorted aggregate), then the dense lists
-  // from its newest row month m1 down to its first record month m0, by position lookup
+  await buildAccountLists(conn, layout, `(SELECT * FROM ${changes})`);
+  await insertRows(conn, layout, targets);
+  await insertRecordIndex(conn, layout, targets, changes);
+  // tombstones after the newest live month keep an account off the fast path
+  await execute(conn, `INSERT INTO ${targets.tail} SELECT acct FROM __sp_ia WHERE mx > coalesce(lm, -1)`);
+  await checkSample(conn, layout, targets, rowsOf(layout, ALL_ROWS, `m1 IS NOT NULL AND ${SAMPLE}`));
+  const counts = await queryOne(
+    conn,
+    `SELECT coalesce(sum(list_count(list_filter(dex, lambda e: e))), 0) AS n, count(lm) AS latest FROM __sp_ia`,
+  );
+  for (const t of ["__sp_ia", "__sp_rows", "__sp_fa", "__sp_pre"]) await execute(conn, `DROP TABLE IF EXISTS ${t}`);
+  return { rowsInserted: Number(counts?.n ?? 0), rowsUpdated: 0, latestRowsWritten: Number(counts?.latest ?? 0), records };
+}
+
+/**
+ * Rebuilds every row of the accounts in `accounts` (a relation with acct) from the record index,
+ * summary and latest_summary rows (a rollback; the caller deleted their rows first).
+ */
+export async function buildRowsFromIndex(conn: DuckDBConnection, layout: Layout, targets: Targets, accounts: string): Promise<void> {
+  await buildAccountLists(conn, layout, `(${indexRowsSql(layout, targets, `r.acct IN (SELECT acct FROM ${accounts})`)})`);
+  await insertRows(conn, layout, targets);
+  await execute(conn, "DROP TABLE IF EXISTS __sp_ia");
+}
+
+/**
+ * `__sp_ia`: per account of `source` (records with acct, mi, ts, tomb, v{i}, s{i}, dflag,
+ * row_exists), its records as lists in any order (no sorted aggregate), then the dense lists from
+ * its newest row month m1 down to its first record month m0, by position lookup.
+ */
+async function buildAccountLists(conn: DuckDBConnection, layout: Layout, source: string): Promise<void> {
   const lists = [
     "list(mi) AS mis",
     "list(ts) AS tss",
@@ -50,28 +78,22 @@ export async function applyInitialBucket(
      FROM (SELECT *, list_transform(range(m1, m0 - 1, -1), lambda m: coalesce(list_position(mis, m), 0)) AS idx
            FROM (SELECT acct, min(mi) AS m0, max(mi) FILTER (WHERE row_exists) AS m1, max(mi) FILTER (WHERE NOT tomb) AS lm,
                         max(mi) AS mx, ${lists.join(", ")}
-                 FROM ${changes} GROUP BY acct))`,
+                 FROM ${source} GROUP BY acct))`,
   );
+}
+
+/** Every row offset of an account in `__sp_ia`, oldest month first (its rows then lie together in month order). */
+const ALL_ROWS = "unnest(range(span - 1, -1, -1))";
+
+/** The summary rows of the accounts in `__sp_ia`, and the latest row of each: the newest month with a live record in force. */
+async function insertRows(conn: DuckDBConnection, layout: Layout, targets: Targets): Promise<void> {
   const cols = summaryColumnNames(layout).join(", ");
   const select = rowSelect(layout, "r", "r.new_base_ts", [
     ...layout.rolling.map((_, i) => `r.a${i}`),
     ...layout.grids.map((_, j) => `r.g${j}`),
   ]);
-  // every month with a row, oldest first, so an account's rows lie together in month order
-  const rows = (where: string) => rowsOf(layout, `unnest(range(span - 1, -1, -1))`, `m1 IS NOT NULL AND ${where}`);
-  await execute(conn, `INSERT INTO ${targets.summary} (${cols}) SELECT ${select} FROM (${rows("TRUE")}) r WHERE r.ex`);
-  // latest: the row of the newest month with a live record in force
+  await execute(conn, `INSERT INTO ${targets.summary} (${cols}) SELECT ${select} FROM (${rowsOf(layout, ALL_ROWS, "m1 IS NOT NULL")}) r WHERE r.ex`);
   await execute(conn, `INSERT INTO ${targets.latest} (${cols}) SELECT ${select} FROM (${rowsOf(layout, "m1 - lm", "lm IS NOT NULL")}) r`);
-  await execute(conn, `INSERT INTO ${targets.records} SELECT ${recordIndexSelect(layout)} FROM ${changes}`);
-  // tombstones after the newest live month keep an account off the fast path
-  await execute(conn, `INSERT INTO ${targets.tail} SELECT acct FROM __sp_ia WHERE mx > coalesce(lm, -1)`);
-  await checkSample(conn, layout, targets, rows(SAMPLE));
-  const counts = await queryOne(
-    conn,
-    `SELECT coalesce(sum(list_count(list_filter(dex, lambda e: e))), 0) AS n, count(lm) AS latest FROM __sp_ia`,
-  );
-  for (const t of ["__sp_ia", "__sp_rows", "__sp_fa", "__sp_pre"]) await execute(conn, `DROP TABLE IF EXISTS ${t}`);
-  return { rowsInserted: Number(counts?.n ?? 0), rowsUpdated: 0, latestRowsWritten: Number(counts?.latest ?? 0), records };
 }
 
 /** The accounts an initial build checks (the same 1/64 as checkRewrittenRows' sample). */

@@ -36,13 +36,81 @@ export async function ensureTargetTables(conn: DuckDBConnection, targets: Target
   const defs = summaryColumnDefs(layout, types).join(",\n  ");
   await execute(conn, `CREATE TABLE IF NOT EXISTS ${targets.summary} (\n  ${defs}\n)`);
   await execute(conn, `CREATE TABLE IF NOT EXISTS ${targets.latest} (\n  ${defs}\n)`);
-  // tombstones keep their scalar values: a later stale live record may need their row built
-  const tombCols = [...layout.scalars.map((_, i) => `s${i} ${types.scalars[i] ?? "VARCHAR"}`), `dflag ${types.dflag}`].join(", ");
+  // the record index holds V with each record's payload (mapped values, scalars, delete flag) and
+  // whether its month has a row, so rows can be rebuilt from it without reading the summary
+  const payload = [
+    ...layout.scalars.map((_, i) => `s${i} ${types.scalars[i] ?? "VARCHAR"}`),
+    `dflag ${types.dflag}`,
+    ...layout.rolling.map((r) => `${indexValueColumn(r)} ${r.sqlType}`),
+  ].join(", ");
   await execute(
     conn,
-    `CREATE TABLE IF NOT EXISTS ${targets.records} (acct ${layout.accountKind} NOT NULL, mi INTEGER NOT NULL, ts TIMESTAMP NOT NULL, seq BIGINT NOT NULL, tomb BOOLEAN NOT NULL, kase VARCHAR NOT NULL, ${tombCols})`,
+    `CREATE TABLE IF NOT EXISTS ${targets.records} (acct ${layout.accountKind} NOT NULL, mi INTEGER NOT NULL, ts TIMESTAMP NOT NULL, seq BIGINT NOT NULL, tomb BOOLEAN NOT NULL, kase VARCHAR NOT NULL, ${payload}, rx BOOLEAN)`,
   );
   await execute(conn, `CREATE TABLE IF NOT EXISTS ${targets.tail} (acct ${layout.accountKind} NOT NULL)`);
+}
+
+/** The record index's column holding a rolling column's mapped value (NULL for a tombstone). */
+export function indexValueColumn(r: { name: string }): string {
+  return quoteIdent(`v_${r.name}`);
+}
+
+/** The record index's columns, in the order `recordIndexSelect` gives them. */
+export function recordIndexColumns(layout: Layout): string[] {
+  return [
+    "acct",
+    "mi",
+    "ts",
+    "seq",
+    "tomb",
+    "kase",
+    ...layout.scalars.map((_, i) => `s${i}`),
+    "dflag",
+    ...layout.rolling.map((r) => indexValueColumn(r)),
+    "rx",
+  ];
+}
+
+/**
+ * The record-index row of a work row: its key, version, case, payload (a tombstone's values NULL)
+ * and `rx`, whether its month has a summary row.
+ */
+export function recordIndexSelect(layout: Layout): string {
+  return [
+    "acct",
+    "mi",
+    "ts",
+    "seq",
+    "tomb",
+    "kase",
+    ...layout.scalars.map((_, i) => `s${i}`),
+    "dflag",
+    ...layout.rolling.map((_, i) => `CASE WHEN tomb THEN NULL ELSE v${i} END`),
+    "row_exists",
+  ].join(", ");
+}
+
+/** Inserts the record-index rows of the work rows `from` (a relation or subquery). */
+export async function insertRecordIndex(conn: DuckDBConnection, layout: Layout, targets: Targets, from: string): Promise<void> {
+  await execute(conn, `INSERT INTO ${targets.records} (${recordIndexColumns(layout).join(", ")}) SELECT ${recordIndexSelect(layout)} FROM ${from}`);
+}
+
+/**
+ * Record-index rows as the relation the row builders read (acct, mi, ts, tomb, v{i}, s{i}, dflag,
+ * row_exists), for the accounts `where` selects (a condition on `r`).
+ */
+export function indexRowsSql(layout: Layout, targets: Targets, where: string): string {
+  const cols = [
+    "r.acct",
+    "r.mi",
+    "r.ts",
+    "r.tomb",
+    ...layout.rolling.map((ro, i) => `r.${indexValueColumn(ro)} AS v${i}`),
+    ...layout.scalars.map((_, i) => `r.s${i}`),
+    "r.dflag",
+    "r.rx AS row_exists",
+  ];
+  return `SELECT ${cols.join(", ")} FROM ${targets.records} r WHERE ${where}`;
 }
 
 /** The grid character of one value: its first character, the placeholder for NULL. */
@@ -82,12 +150,6 @@ export function rowSelect(layout: Layout, src: string, baseTs: string, arrays: s
   if (layout.deleteFlag && !layout.deleteFlag.isScalar) cols.push(`${src}.dflag`);
   cols.push(...arrays);
   return cols.join(", ");
-}
-
-/** The columns written to the record index from a work row (tombstone payload only for tombstones). */
-export function recordIndexSelect(layout: Layout): string {
-  const payload = [...layout.scalars.map((_, i) => `s${i}`), "dflag"].map((c) => `CASE WHEN tomb THEN ${c} END`);
-  return ["acct", "mi", "ts", "seq", "tomb", "kase", ...payload].join(", ");
 }
 
 /**

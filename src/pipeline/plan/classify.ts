@@ -112,20 +112,15 @@ export async function classifyBatch(
      SELECT a.acct, a.lmi, a.fwd_ok AND t.acct IS NULL AS fast
      FROM __sp_acc a LEFT JOIN (SELECT DISTINCT acct FROM ${targets.tail}) t ON t.acct = a.acct`,
   );
-  // existing rows and record index entries of full-path accounts only
-  const summaryMi = monthIndexSql(layout.monthKind, `s.${quoteIdent(layout.monthColumn)}`);
-  await execute(
-    conn,
-    `CREATE OR REPLACE TEMP TABLE __sp_srows AS
-     SELECT s.${acctCol} AS acct, ${summaryMi} AS mi FROM ${targets.summary} s
-     WHERE s.${acctCol} IN (SELECT acct FROM __sp_acc2 WHERE NOT fast)`,
-  );
+  // record index entries of full-path accounts only; those whose month has a row are the
+  // account's existing summary rows (the index knows, so the wide summary is not read)
   await execute(
     conn,
     `CREATE OR REPLACE TEMP TABLE __sp_v AS
      SELECT r.* FROM ${targets.records} r
      WHERE r.acct IN (SELECT acct FROM __sp_acc2 WHERE NOT fast)`,
   );
+  await execute(conn, `CREATE OR REPLACE TEMP TABLE __sp_srows AS SELECT acct, mi FROM __sp_v WHERE rx`);
   await execute(
     conn,
     `CREATE OR REPLACE TABLE ${p.work} AS
