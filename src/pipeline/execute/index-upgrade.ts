@@ -9,6 +9,7 @@ import type { Layout } from "../layout";
 import { monthIndexSql } from "../sql/months";
 import { STATE_SCHEMA, stateTable, tableColumns, tableExists } from "../state/store";
 import type { Targets } from "../targets";
+import { undoTableName } from "../undo";
 import { indexValueColumn } from "./tables";
 
 /**
@@ -66,9 +67,9 @@ export async function upgradeRecordIndex(conn: DuckDBConnection, layout: Layout,
   // (which hold every row those index rows had)
   const runs = await queryRows(conn, `SELECT run_id FROM ${stateTable("undo_runs")} WHERE NOT expired`);
   for (const r of runs) {
-    const name = `undo_${String(r.run_id)}_records`;
+    const name = undoTableName(String(r.run_id), "records");
     if (!(await tableExists(conn, STATE_SCHEMA, name))) continue;
-    const saved = `undo_${String(r.run_id)}_summary`;
+    const saved = undoTableName(String(r.run_id), "summary");
     await upgradeIndexTable(conn, layout, { schema: STATE_SCHEMA, name }, (await tableExists(conn, STATE_SCHEMA, saved)) ? { schema: STATE_SCHEMA, name: saved } : null);
   }
 }
