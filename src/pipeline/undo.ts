@@ -13,6 +13,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import type { PipelineConfig } from "./config/schema";
 import { execute, queryOne, queryRows, quoteIdent, type Row } from "./engine/duckdb";
 import { PipelineError } from "./errors";
+import { upgradeRecordIndex } from "./execute/index-upgrade";
 import { buildRowsFromIndex } from "./execute/initial";
 import { liveRowSql, refreshTail, summaryColumnNames } from "./execute/tables";
 import { checkInvariants } from "./invariants";
@@ -203,6 +204,9 @@ export async function rollbackRuns(conn: DuckDBConnection, cfg: PipelineConfig, 
   const summaryRows = async () => ((await tableExists(conn, "main", live.names.summary)) ? count(conn, `SELECT count(*) AS n FROM ${live.summary}`) : 0);
   const before = await summaryRows();
   await execute(conn, "DROP TABLE IF EXISTS __sp_rb_scope");
+  // an index still in the format before it held each record's payload is filled in first
+  const newest = chain.find((r) => r.layout !== null)?.layout;
+  if (newest && (await tableExists(conn, "main", live.names.summary))) await upgradeRecordIndex(conn, newest, live, live.names.summary);
   let accounts = 0;
   for (const run of chain) {
     accounts += await undoOne(conn, cfg, run);
