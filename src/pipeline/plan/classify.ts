@@ -75,32 +75,23 @@ export async function classifyBatch(
   const latestMi = monthIndexSql(layout.monthKind, `l.${quoteIdent(layout.monthColumn)}`);
   const acctCol = quoteIdent(layout.accountColumn);
 
-  // the keys with more than one record (few): only they need the de-duplicating window
-  await execute(
-    conn,
-    `CREATE OR REPLACE TEMP TABLE __sp_multi AS
-     WITH g AS (SELECT acct, mi, ts, count(*) AS c FROM ${p.stage} WHERE reason IS NULL GROUP BY acct, mi, ts)
-     SELECT acct, mi, n, top FROM (SELECT acct, mi, sum(c) AS n, arg_max(c, ts) AS top FROM g GROUP BY acct, mi) WHERE n > 1`,
-  );
   const dup = await queryOne(
     conn,
-    `SELECT (SELECT count(*) FROM ${p.stage} WHERE reason IS NULL) AS total,
-            coalesce(sum(n - 1), 0) AS dups, coalesce(sum(top - 1), 0) AS conflicts FROM __sp_multi`,
+    `WITH g AS (SELECT acct, mi, ts, count(*) AS c FROM ${p.stage} WHERE reason IS NULL GROUP BY acct, mi, ts),
+          k AS (SELECT acct, mi, sum(c) AS n, arg_max(c, ts) AS top FROM g GROUP BY acct, mi)
+     SELECT coalesce(sum(n - 1), 0) AS dups, coalesce(sum(top - 1), 0) AS conflicts, count(*) AS keys FROM k`,
   );
-  const keys = Number(dup?.total ?? 0) - Number(dup?.dups ?? 0);
+  const keys = Number(dup?.keys ?? 0);
   const bucketCount = chooseBucketCount(p.cfg, keys);
 
-  const cols = `acct, mi, ts, pos, CAST(${p.runSeq} AS BIGINT) * ${SEQ_RUN_SHIFT} + pos AS seq, tomb, ${payload}`;
   await execute(
     conn,
     `CREATE OR REPLACE TEMP TABLE __sp_d AS
-     SELECT ${cols}, NOT tomb AS any_live FROM ${p.stage} s ANTI JOIN __sp_multi m ON m.acct = s.acct AND m.mi = s.mi
-     WHERE s.reason IS NULL
-     UNION ALL
      SELECT * EXCLUDE (rn) FROM (
-       SELECT ${cols}, bool_or(NOT tomb) OVER k AS any_live, row_number() OVER (k ORDER BY ts DESC, pos DESC) AS rn
-       FROM ${p.stage} s SEMI JOIN __sp_multi m ON m.acct = s.acct AND m.mi = s.mi
-       WHERE s.reason IS NULL
+       SELECT acct, mi, ts, pos, CAST(${p.runSeq} AS BIGINT) * ${SEQ_RUN_SHIFT} + pos AS seq, tomb, ${payload},
+              bool_or(NOT tomb) OVER k AS any_live,
+              row_number() OVER (k ORDER BY ts DESC, pos DESC) AS rn
+       FROM ${p.stage} WHERE reason IS NULL
        WINDOW k AS (PARTITION BY acct, mi)
      ) WHERE rn = 1`,
   );
@@ -162,12 +153,10 @@ export async function classifyBatch(
      -- the record in force is a tombstone that never had a row: the row is built from that tombstone
      CROSS JOIN LATERAL (SELECT NOT a.fast AND v.ts IS NOT NULL AND v.ts > d.ts AND d.any_live AND v.tomb AND sr0.acct IS NULL AS revive) rv
      LEFT JOIN (SELECT acct, max(mi) AS max_mi FROM __sp_srows GROUP BY acct) sa ON sa.acct = d.acct
-     LEFT JOIN __sp_srows sr ON sr.acct = d.acct AND sr.mi = d.mi
-     -- in bucket order, so that each bucket's scan of the work table skips the others' row groups
-     ${bucketCount > 1 ? "ORDER BY bucket" : ""}`,
+     LEFT JOIN __sp_srows sr ON sr.acct = d.acct AND sr.mi = d.mi`,
   );
   void L;
-  for (const t of ["__sp_multi", "__sp_d", "__sp_acc", "__sp_acc2", "__sp_v"]) await execute(conn, `DROP TABLE IF EXISTS ${t}`);
+  for (const t of ["__sp_d", "__sp_acc", "__sp_acc2", "__sp_v"]) await execute(conn, `DROP TABLE IF EXISTS ${t}`);
   return { duplicates: Number(dup?.dups ?? 0), equalTimestampConflicts: Number(dup?.conflicts ?? 0), bucketCount };
 }
 
