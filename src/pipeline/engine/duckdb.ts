@@ -139,7 +139,9 @@ export function toJsonValue(value: unknown): JsonValue {
 
 type Params = DuckDBValue[] | Record<string, DuckDBValue>;
 
-const traceSql = process.env.SP_TRACE_SQL === "1";
+// SP_TRACE_SQL=1 logs each statement's duration with its first 160 characters; =full, the whole statement
+const traceSql = process.env.SP_TRACE_SQL === "1" || process.env.SP_TRACE_SQL === "full";
+const traceText = (sql: string) => (process.env.SP_TRACE_SQL === "full" ? sql : sql.replace(/\s+/g, " ").slice(0, 160));
 
 /**
  * Runs a query and returns its rows as JSON values (use for small results only): BIGINT and
@@ -148,7 +150,7 @@ const traceSql = process.env.SP_TRACE_SQL === "1";
 export async function queryRows(conn: DuckDBConnection, sql: string, params?: Params): Promise<Row[]> {
   const t0 = traceSql ? performance.now() : 0;
   const reader = await conn.runAndReadAll(sql, params);
-  if (traceSql) console.error(`[sql ${Math.round(performance.now() - t0)} ms] ${sql.replace(/\s+/g, " ").slice(0, 160)}`);
+  if (traceSql) console.error(`[sql ${Math.round(performance.now() - t0)} ms] ${traceText(sql)}`);
   return reader.getRowObjectsJson() as Row[];
 }
 
@@ -163,7 +165,7 @@ export async function execute(conn: DuckDBConnection, sql: string, params?: Para
   }
   const t0 = performance.now();
   await conn.run(sql, params);
-  console.error(`[sql ${Math.round(performance.now() - t0)} ms] ${sql.replace(/\s+/g, " ").slice(0, 160)}`);
+  console.error(`[sql ${Math.round(performance.now() - t0)} ms] ${traceText(sql)}`);
 }
 
 /** Runs fn inside one engine transaction; rolls back on any error. */

@@ -55,44 +55,28 @@ export function indexValueColumn(r: { name: string }): string {
   return quoteIdent(`v_${r.name}`);
 }
 
-/** The record index's columns, in the order `recordIndexSelect` gives them. */
-export function recordIndexColumns(layout: Layout): string[] {
-  return [
-    "acct",
-    "mi",
-    "ts",
-    "seq",
-    "tomb",
-    "kase",
-    ...layout.scalars.map((_, i) => `s${i}`),
-    "dflag",
-    ...layout.rolling.map((r) => indexValueColumn(r)),
-    "rx",
-  ];
-}
-
 /**
- * The record-index row of a work row: its key, version, case, payload (a tombstone's values NULL)
- * and `rx`, whether its month has a summary row.
+ * The record-index row of a work row, column by column: its key, version, case, payload (a
+ * tombstone's values NULL) and `rx`, whether its month has a summary row.
  */
-export function recordIndexSelect(layout: Layout): string {
+function recordIndexFields(layout: Layout): Array<{ column: string; expr: string }> {
+  const same = (c: string) => ({ column: c, expr: c });
   return [
-    "acct",
-    "mi",
-    "ts",
-    "seq",
-    "tomb",
-    "kase",
-    ...layout.scalars.map((_, i) => `s${i}`),
-    "dflag",
-    ...layout.rolling.map((_, i) => `CASE WHEN tomb THEN NULL ELSE v${i} END`),
-    "row_exists",
-  ].join(", ");
+    ...["acct", "mi", "ts", "seq", "tomb", "kase"].map(same),
+    ...layout.scalars.map((_, i) => same(`s${i}`)),
+    same("dflag"),
+    ...layout.rolling.map((r, i) => ({ column: indexValueColumn(r), expr: `CASE WHEN tomb THEN NULL ELSE v${i} END` })),
+    { column: "rx", expr: "row_exists" },
+  ];
 }
 
 /** Inserts the record-index rows of the work rows `from` (a relation or subquery). */
 export async function insertRecordIndex(conn: DuckDBConnection, layout: Layout, targets: Targets, from: string): Promise<void> {
-  await execute(conn, `INSERT INTO ${targets.records} (${recordIndexColumns(layout).join(", ")}) SELECT ${recordIndexSelect(layout)} FROM ${from}`);
+  const fields = recordIndexFields(layout);
+  await execute(
+    conn,
+    `INSERT INTO ${targets.records} (${fields.map((f) => f.column).join(", ")}) SELECT ${fields.map((f) => f.expr).join(", ")} FROM ${from}`,
+  );
 }
 
 /**
