@@ -10,15 +10,15 @@ import { checkConfigExpressions } from "./config/expr";
 import { configSchema, type PipelineConfig } from "./config/schema";
 import { execute, inTransaction, openEngine, queryOne, quoteIdent, quoteString, type Engine } from "./engine/duckdb";
 import { describeError, isPipelineError, PipelineError } from "./errors";
-import { applyBucket } from "./execute/apply";
+import { applyBucket, prepareFastPath } from "./execute/apply";
 import { applyInitialBucket } from "./execute/initial";
 import { backoffDelay, isRetryable } from "./execute/retry";
 import { upgradeRecordIndex } from "./execute/index-upgrade";
 import { ensureTargetTables } from "./execute/tables";
 import { buildLayout, type Layout } from "./layout";
-import { buildPlan, classifyBatch, type Plan } from "./plan/classify";
+import { buildPlan, classifyBatch, type ExistingState, type Plan } from "./plan/classify";
 import { describeInput, discoverInput, globBaseDirectory, inputIsEmpty, sourceKey, type RunInput } from "./source/input";
-import { buildStage, checkRequiredColumns, ensureQuarantineTable, loadRawInput, resolveKinds } from "./source/stage";
+import { buildStage, checkRequiredColumns, ensureQuarantineTable, loadRawInput, quarantineStaged, resolveKinds, stageCounts, type QuarantineInput } from "./source/stage";
 import { accountKindOfType, monthKindOfType } from "./sql/months";
 import {
   committedBuckets,
@@ -32,7 +32,7 @@ import {
   tableColumns,
   tableExists,
 } from "./state/store";
-import { buildTargets, liveTargets, stageTable, workTable, type Targets } from "./targets";
+import { buildTargets, liveTargets, stageTableName, workTable, type Targets } from "./targets";
 import { optimizeTables, runsSinceOptimize, type OptimizeResult } from "./optimize";
 import { checkInvariants, type InvariantViolation } from "./invariants";
 import { beginUndo, recordFinalizeUndo, rollbackRuns, type RollbackResult } from "./undo";
@@ -207,6 +207,15 @@ async function markInterrupted(conn: DuckDBConnection): Promise<void> {
     conn,
     `UPDATE ${stateTable("runs")} SET status = 'interrupted' WHERE status = 'running' AND run_id NOT IN (${list})`,
   );
+}
+
+/** A run's staged input: temporary tables of its connection (raw input, stage, work rows) and the layout resolved from them. */
+interface Staged {
+  raw: string;
+  stage: string;
+  work: string;
+  layout: Layout;
+  quarantine: QuarantineInput;
 }
 
 interface Recorded {
@@ -389,17 +398,28 @@ class RunContext {
       this.addPlanCounts();
       return JSON.parse(run.layoutJson) as Layout;
     }
-    return await inTransaction(this.conn, async () => {
-      const { layout, plan } = await this.stageAndClassify(rec);
-      this.plan = plan;
-      this.addPlanCounts();
-      await execute(
-        this.conn,
-        `UPDATE ${stateTable("runs")} SET layout_json = $2, plan_json = $3, n_buckets = $4 WHERE run_id = $1`,
-        [this.runId, JSON.stringify(layout), JSON.stringify(plan), plan.buckets.count],
-      );
-      return layout;
-    });
+    const staged = await this.stageInput(rec);
+    try {
+      // an old-format record index is brought up to date first, in a transaction of its own (a
+      // pure format change), so that classification reads it outside the prepare transaction
+      if (rec.mode === "incremental") {
+        await inTransaction(this.conn, () => upgradeRecordIndex(this.conn, staged.layout, liveTargets(rec.config), rec.config.tables.summary));
+      }
+      const plan = await this.classifyStaged(rec, staged);
+      return await inTransaction(this.conn, async () => {
+        await this.commitStaged(rec, staged);
+        this.plan = plan;
+        this.addPlanCounts();
+        await execute(
+          this.conn,
+          `UPDATE ${stateTable("runs")} SET layout_json = $2, plan_json = $3, n_buckets = $4 WHERE run_id = $1`,
+          [this.runId, JSON.stringify(staged.layout), JSON.stringify(plan), plan.buckets.count],
+        );
+        return staged.layout;
+      });
+    } finally {
+      await this.dropStaged(staged);
+    }
   }
 
   private addPlanCounts(): void {
@@ -408,26 +428,38 @@ class RunContext {
     this.emit({ type: "plan", runId: this.runId, plan: this.plan });
   }
 
+  /** Stages and classifies like a run, inside a transaction it rolls back: nothing is written. */
   private async dryRun(rec: Recorded): Promise<RunResult> {
-    await this.conn.run("BEGIN TRANSACTION");
+    let staged: Staged | undefined;
     try {
-      const { plan } = await this.stageAndClassify(rec);
-      this.plan = plan;
-      this.addPlanCounts();
+      staged = await this.stageInput(rec);
+      const s = staged;
+      await this.conn.run("BEGIN TRANSACTION");
+      try {
+        if (rec.mode === "incremental") await upgradeRecordIndex(this.conn, s.layout, liveTargets(rec.config), rec.config.tables.summary);
+        this.plan = await this.classifyStaged(rec, s);
+        this.addPlanCounts();
+      } finally {
+        await this.conn.run("ROLLBACK").catch(() => undefined);
+      }
     } catch (err) {
-      await this.conn.run("ROLLBACK").catch(() => undefined);
       return this.result("failed", err);
+    } finally {
+      if (staged) await this.dropStaged(staged);
     }
-    await this.conn.run("ROLLBACK");
     return this.result("succeeded");
   }
 
-  private async stageAndClassify(rec: Recorded): Promise<{ layout: Layout; plan: Plan }> {
+  /**
+   * Reads the input and stages it, into temporary tables of the connection, outside any
+   * transaction: nothing durable is written, and a table created inside a transaction is read
+   * back at about half speed by the statements after it.
+   */
+  private async stageInput(rec: Recorded): Promise<Staged> {
     const cfg = rec.config;
-    const targets = this.targetsOf(rec);
     const raw = `__sp_raw_${this.runId}`;
-    const work = workTable(this.runId);
-    const stage = stageTable(this.runId);
+    const stage = quoteIdent(stageTableName(this.runId));
+    const work = quoteIdent(`__sp_work_${this.runId}`);
     const sourceName = rec.input.kind === "table" ? rec.input.table : cfg.source.kind === "files" ? cfg.source.glob : "source";
     const columns = await this.timed("read", () => loadRawInput(this.conn, cfg, rec.input, raw));
     checkRequiredColumns(cfg, columns, sourceName);
@@ -436,48 +468,71 @@ class RunContext {
     const kinds = await resolveKinds(this.conn, cfg, raw, columns, existing);
     const exprs = await checkConfigExpressions(this.conn, cfg, columns.map((c) => c.name));
     const layout = buildLayout(cfg, kinds, exprs);
-    await ensureQuarantineTable(this.conn, cfg.tables.quarantine);
-    if (rec.mode === "initial") await dropBuildTables(this.conn, targets);
-    const staged = await this.timed("stage", () =>
-      buildStage(this.conn, {
-        cfg,
-        layout,
-        rawTable: raw,
-        stageTable: stage,
-        quarantineTable: cfg.tables.quarantine,
-        runId: this.runId,
-        ingestTs: rec.ingestTs,
-        now: this.now(),
-        hasFileColumn: rec.input.kind === "files",
-        hasPreReason: rec.input.kind === "files" && rec.input.format === "csv",
-        sourceName,
-      }),
-    );
-    const stageCols = await tableColumns(this.conn, STATE_SCHEMA, `stage_${this.runId}`);
-    const typeOf = (n: string) => stageCols.find((c) => c.name === n)?.type ?? "VARCHAR";
-    await ensureTargetTables(this.conn, targets, layout, {
-      scalars: layout.scalars.map((_, i) => normaliseType(typeOf(`s${i}`))),
-      dflag: normaliseType(typeOf("dflag")),
-    });
-    await upgradeRecordIndex(this.conn, layout, targets, targets.names.summary);
+    const quarantine = {
+      rawTable: raw,
+      stageTable: stage,
+      quarantineTable: cfg.tables.quarantine,
+      runId: this.runId,
+      now: this.now(),
+      hasFileColumn: rec.input.kind === "files",
+      hasPreReason: rec.input.kind === "files" && rec.input.format === "csv",
+      sourceName,
+    };
+    await this.timed("stage", () => buildStage(this.conn, { ...quarantine, cfg, layout, ingestTs: rec.ingestTs }));
+    return { raw, stage, work, layout, quarantine };
+  }
+
+  /**
+   * Classifies the staged input into the temporary work table and returns the plan; reads only
+   * committed tables (or, in a dry run, the transaction's own), writes only temporary ones.
+   */
+  private async classifyStaged(rec: Recorded, staged: Staged): Promise<Plan> {
+    const cfg = rec.config;
+    const live = liveTargets(cfg);
+    // an initial build classifies against nothing; an incremental run against the live tables it has
+    const has = async (schema: string, name: string) => tableExists(this.conn, schema, name);
+    const existing: ExistingState | null =
+      rec.mode === "initial"
+        ? null
+        : (await has("main", live.names.latest)) && (await has(STATE_SCHEMA, live.names.tail)) && (await has(STATE_SCHEMA, live.names.records))
+          ? { latest: live.latest, tail: live.tail, records: live.records }
+          : null;
     const cls = await this.timed("classify", () =>
-      classifyBatch(this.conn, { cfg, layout, targets, stage, work, runSeq: rec.seq }),
+      classifyBatch(this.conn, { cfg, layout: staged.layout, existing, stage: staged.stage, into: staged.work, runSeq: rec.seq }),
     );
-    const plan = await buildPlan(this.conn, {
+    const counts = await stageCounts(this.conn, staged.stage);
+    return await buildPlan(this.conn, {
       runId: this.runId,
       mode: rec.mode,
       input: describeInput(rec.input),
-      work,
-      layout,
+      work: staged.work,
+      layout: staged.layout,
       bucketCount: cls.bucketCount,
-      read: staged.read,
-      quarantined: staged.quarantined,
+      read: counts.read,
+      quarantined: counts.quarantined,
       duplicates: cls.duplicates,
       equalTimestampConflicts: cls.equalTimestampConflicts,
     });
-    await execute(this.conn, `DROP TABLE IF EXISTS ${stage}`);
-    await execute(this.conn, `DROP TABLE IF EXISTS ${quoteIdent(raw)}`);
-    return { layout, plan };
+  }
+
+  /** Inside the prepare transaction: quarantine, the target tables and the run's work table. */
+  private async commitStaged(rec: Recorded, staged: Staged): Promise<void> {
+    const cfg = rec.config;
+    const targets = this.targetsOf(rec);
+    await ensureQuarantineTable(this.conn, cfg.tables.quarantine);
+    if (rec.mode === "initial") await dropBuildTables(this.conn, targets);
+    await this.timed("stage", () => quarantineStaged(this.conn, staged.quarantine));
+    const stageCols = await tableColumns(this.conn, "temp", stageTableName(this.runId));
+    const typeOf = (n: string) => stageCols.find((c) => c.name === n)?.type ?? "VARCHAR";
+    await ensureTargetTables(this.conn, targets, staged.layout, {
+      scalars: staged.layout.scalars.map((_, i) => normaliseType(typeOf(`s${i}`))),
+      dflag: normaliseType(typeOf("dflag")),
+    });
+    await this.timed("classify", () => execute(this.conn, `CREATE OR REPLACE TABLE ${workTable(this.runId)} AS SELECT * FROM ${staged.work}`));
+  }
+
+  private async dropStaged(staged: Staged): Promise<void> {
+    for (const t of [staged.work, staged.stage, quoteIdent(staged.raw)]) await execute(this.conn, `DROP TABLE IF EXISTS ${t}`).catch(() => undefined);
   }
 
   private async executeBuckets(rec: Recorded, layout: Layout): Promise<void> {
@@ -502,13 +557,15 @@ class RunContext {
       for (let attempt = 0; ; attempt++) {
         const t0 = performance.now();
         try {
-          const r = await this.timed("execute", () =>
-            inTransaction(this.conn, async () => {
+          const r = await this.timed("execute", async () => {
+            // the fast path's rows are computed before the transaction (temporary tables only)
+            const fastRecords = rec.mode === "initial" ? 0 : await prepareFastPath(this.conn, { layout, targets, work, bucket });
+            return inTransaction(this.conn, async () => {
               await assertStillWriter(this.conn, this.runId, this.token);
               const out =
                 rec.mode === "initial"
                   ? await applyInitialBucket(this.conn, { layout, targets, work, bucket })
-                  : await applyBucket(this.conn, { layout, targets, work, bucket, undoRunId: this.runId });
+                  : await applyBucket(this.conn, { layout, targets, work, bucket, undoRunId: this.runId, fastRecords });
               await this.opts.hooks?.beforeBucketCommit?.(bucket, attempt);
               await execute(
                 this.conn,
@@ -516,8 +573,8 @@ class RunContext {
                 [this.runId, bucket, out.rowsInserted + out.rowsUpdated, JSON.stringify(out)],
               );
               return out;
-            }),
-          );
+            });
+          });
           this.counts.rowsInserted += r.rowsInserted;
           this.counts.rowsUpdated += r.rowsUpdated;
           this.counts.latestRowsWritten += r.latestRowsWritten;

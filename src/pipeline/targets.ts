@@ -45,8 +45,9 @@ export function workTable(runId: string): string {
   return stateTable(`work_${runId}`);
 }
 
-export function stageTable(runId: string): string {
-  return stateTable(`stage_${runId}`);
+/** A run's stage table: a temporary table of the run's connection, gone when it closes (see buildStage). */
+export function stageTableName(runId: string): string {
+  return `__sp_stage_${runId}`;
 }
 
 export { STATE_SCHEMA };

@@ -280,7 +280,6 @@ async function undoOne(conn: DuckDBConnection, cfg: PipelineConfig, run: RunToUn
     await execute(conn, `DELETE FROM ${quoteIdent(cfg.tables.quarantine)} WHERE run_id = $1`, [run.runId]);
   }
   await execute(conn, `DROP TABLE IF EXISTS ${workTable(run.runId)}`);
-  await execute(conn, `DROP TABLE IF EXISTS ${stateTable(`stage_${run.runId}`)}`);
   await dropUndoTables(conn, run.runId);
   await execute(conn, `DELETE FROM ${stateTable("checkpoints")} WHERE run_id = $1`, [run.runId]);
   await execute(conn, `UPDATE ${stateTable("runs")} SET status = 'rolled_back', finished_at = coalesce(finished_at, now()) WHERE run_id = $1`, [

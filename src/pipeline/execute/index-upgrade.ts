@@ -56,7 +56,9 @@ async function upgradeIndexTable(
 
 /**
  * Brings the live record index (and the index rows kept as undo data by earlier runs) to the
- * current format. Runs inside the transaction that stages a run, before anything reads the index.
+ * current format, before anything reads the index: a run does it in a transaction of its own
+ * before it classifies (a pure format change, kept if the run then fails), a dry run and a
+ * rollback inside their own transaction.
  */
 export async function upgradeRecordIndex(conn: DuckDBConnection, layout: Layout, targets: Targets, summaryName: string): Promise<void> {
   if (!(await tableExists(conn, STATE_SCHEMA, targets.names.records))) return;

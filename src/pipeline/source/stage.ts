@@ -177,9 +177,12 @@ export interface StageCounts {
 }
 
 /**
- * Builds the stage table: one row per input record with its position, parsed key, month index,
- * timestamp, tombstone flag, mapped rolling values (v0..), scalar values (s0..), delete flag value
- * and, for invalid records, the reason. Invalid records are copied to quarantine.
+ * Builds the stage table, a temporary table of the connection: one row per input record with its
+ * position, parsed key, month index, timestamp, tombstone flag, mapped rolling values (v0..),
+ * scalar values (s0..), delete flag value and, for invalid records, the reason. Run it outside the
+ * run's transaction (it writes nothing durable): a table created inside a transaction is read back
+ * at about half speed by the statements after it. `quarantineStaged` then copies the invalid
+ * records to quarantine, inside the transaction.
  */
 export async function buildStage(
   conn: DuckDBConnection,
@@ -188,8 +191,6 @@ export async function buildStage(
     layout: Layout;
     rawTable: string;
     stageTable: string;
-    quarantineTable: string;
-    runId: string;
     ingestTs: string;
     now: Date;
     hasFileColumn: boolean;
@@ -197,7 +198,7 @@ export async function buildStage(
     hasPreReason: boolean;
     sourceName: string;
   },
-): Promise<StageCounts> {
+): Promise<void> {
   const { cfg, layout } = p;
   const raw = quoteIdent(p.rawTable);
   const acct = quoteIdent(cfg.keys.account);
@@ -259,7 +260,7 @@ export async function buildStage(
   try {
     await execute(
       conn,
-      `CREATE OR REPLACE TABLE ${p.stageTable} AS SELECT ${outer.join(", ")} FROM (SELECT ${inner.join(", ")} FROM ${raw})`,
+      `CREATE OR REPLACE TEMP TABLE ${p.stageTable} AS SELECT ${outer.join(", ")} FROM (SELECT ${inner.join(", ")} FROM ${raw})`,
     );
   } catch (err) {
     throw new PipelineError("SOURCE", `cannot evaluate the configured columns on the source: ${firstLine(err)}`, {
@@ -267,6 +268,22 @@ export async function buildStage(
       cause: err,
     });
   }
+}
+
+export interface QuarantineInput {
+  rawTable: string;
+  stageTable: string;
+  quarantineTable: string;
+  runId: string;
+  now: Date;
+  hasFileColumn: boolean;
+  hasPreReason: boolean;
+  sourceName: string;
+}
+
+/** Copies the stage's invalid records to quarantine with their reason. */
+export async function quarantineStaged(conn: DuckDBConnection, p: QuarantineInput): Promise<void> {
+  const raw = quoteIdent(p.rawTable);
   const internal = [
     ...(p.hasFileColumn ? [quoteIdent(FILE_COLUMN)] : []),
     ...(p.hasPreReason ? [quoteIdent(PRE_REASON)] : []),
@@ -283,7 +300,11 @@ export async function buildStage(
        ON r.__sp_rid = s.pos
      WHERE s.reason IS NOT NULL`,
   );
-  const c = await queryOne(conn, `SELECT count(*) AS n, count(reason) AS q FROM ${p.stageTable}`);
+}
+
+/** Records the stage holds, and how many of them are invalid (quarantined). */
+export async function stageCounts(conn: DuckDBConnection, stageTable: string): Promise<StageCounts> {
+  const c = await queryOne(conn, `SELECT count(*) AS n, count(reason) AS q FROM ${stageTable}`);
   return { read: Number(c?.n ?? 0), quarantined: Number(c?.q ?? 0) };
 }
 
