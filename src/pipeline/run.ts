@@ -14,11 +14,11 @@ import { applyBucket, prepareFastPath } from "./execute/apply";
 import { applyInitialBucket } from "./execute/initial";
 import { backoffDelay, isRetryable } from "./execute/retry";
 import { upgradeRecordIndex } from "./execute/index-upgrade";
-import { ensureTargetTables } from "./execute/tables";
+import { ensureTargetTables, type ColumnTypes } from "./execute/tables";
 import { buildLayout, type Layout } from "./layout";
 import { buildPlan, classifyBatch, type ExistingState, type Plan } from "./plan/classify";
 import { describeInput, discoverInput, globBaseDirectory, inputIsEmpty, sourceKey, type RunInput } from "./source/input";
-import { buildStage, checkRequiredColumns, ensureQuarantineTable, loadRawInput, quarantineStaged, resolveKinds, stageCounts, type QuarantineInput } from "./source/stage";
+import { buildStage, checkRequiredColumns, collectQuarantine, ensureQuarantineTable, insertQuarantine, loadRawInput, resolveKinds, stageCounts, type StageCounts } from "./source/stage";
 import { accountKindOfType, monthKindOfType } from "./sql/months";
 import {
   committedBuckets,
@@ -209,13 +209,18 @@ async function markInterrupted(conn: DuckDBConnection): Promise<void> {
   );
 }
 
-/** A run's staged input: temporary tables of its connection (raw input, stage, work rows) and the layout resolved from them. */
+/**
+ * A run's staged input: temporary tables of its connection (the stage, the quarantine rows of its
+ * invalid records), the work table it is classified into, its counts, and the layout and column
+ * types resolved from it.
+ */
 interface Staged {
-  raw: string;
   stage: string;
+  quarantineRows: string;
   work: string;
   layout: Layout;
-  quarantine: QuarantineInput;
+  counts: StageCounts;
+  types: ColumnTypes;
 }
 
 interface Recorded {
@@ -459,32 +464,48 @@ class RunContext {
     const cfg = rec.config;
     const raw = `__sp_raw_${this.runId}`;
     const stage = quoteIdent(stageTableName(this.runId));
-    const work = quoteIdent(`__sp_work_${this.runId}`);
+    const quarantineRows = `__sp_quarantine_${this.runId}`;
     const sourceName = rec.input.kind === "table" ? rec.input.table : cfg.source.kind === "files" ? cfg.source.glob : "source";
-    const columns = await this.timed("read", () => loadRawInput(this.conn, cfg, rec.input, raw));
-    checkRequiredColumns(cfg, columns, sourceName);
-    // the existing summary fixes the kinds of keys and months
-    const existing = rec.mode === "incremental" ? await existingKinds(this.conn, cfg) : null;
-    const kinds = await resolveKinds(this.conn, cfg, raw, columns, existing);
-    const exprs = await checkConfigExpressions(this.conn, cfg, columns.map((c) => c.name));
-    const layout = buildLayout(cfg, kinds, exprs);
-    const quarantine = {
-      rawTable: raw,
-      stageTable: stage,
-      quarantineTable: cfg.tables.quarantine,
-      runId: this.runId,
-      now: this.now(),
-      hasFileColumn: rec.input.kind === "files",
-      hasPreReason: rec.input.kind === "files" && rec.input.format === "csv",
-      sourceName,
-    };
-    await this.timed("stage", () => buildStage(this.conn, { ...quarantine, cfg, layout, ingestTs: rec.ingestTs }));
-    return { raw, stage, work, layout, quarantine };
+    try {
+      const columns = await this.timed("read", () => loadRawInput(this.conn, cfg, rec.input, raw));
+      checkRequiredColumns(cfg, columns, sourceName);
+      // the existing summary fixes the kinds of keys and months
+      const existing = rec.mode === "incremental" ? await existingKinds(this.conn, cfg) : null;
+      const kinds = await resolveKinds(this.conn, cfg, raw, columns, existing);
+      const exprs = await checkConfigExpressions(this.conn, cfg, columns.map((c) => c.name));
+      const layout = buildLayout(cfg, kinds, exprs);
+      const common = {
+        rawTable: raw,
+        stageTable: stage,
+        now: this.now(),
+        hasFileColumn: rec.input.kind === "files",
+        hasPreReason: rec.input.kind === "files" && rec.input.format === "csv",
+        sourceName,
+      };
+      return await this.timed("stage", async () => {
+        await buildStage(this.conn, { ...common, cfg, layout, ingestTs: rec.ingestTs });
+        await collectQuarantine(this.conn, { ...common, rowsTable: quarantineRows, runId: this.runId });
+        const stageCols = await tableColumns(this.conn, "temp", stageTableName(this.runId));
+        const typeOf = (n: string) => stageCols.find((c) => c.name === n)?.type ?? "VARCHAR";
+        return {
+          stage,
+          quarantineRows,
+          work: workTable(this.runId),
+          layout,
+          counts: await stageCounts(this.conn, stage),
+          types: { scalars: layout.scalars.map((_, i) => normaliseType(typeOf(`s${i}`))), dflag: normaliseType(typeOf("dflag")) },
+        };
+      });
+    } finally {
+      // the raw input is not needed past staging (the quarantine rows hold what they need of it)
+      await execute(this.conn, `DROP TABLE IF EXISTS ${quoteIdent(raw)}`).catch(() => undefined);
+    }
   }
 
   /**
-   * Classifies the staged input into the temporary work table and returns the plan; reads only
-   * committed tables (or, in a dry run, the transaction's own), writes only temporary ones.
+   * Classifies the staged input into the run's work table (dropping the stage once it is
+   * de-duplicated) and returns the plan; outside a transaction (a dry run's aside, which rolls
+   * everything back).
    */
   private async classifyStaged(rec: Recorded, staged: Staged): Promise<Plan> {
     const cfg = rec.config;
@@ -500,7 +521,6 @@ class RunContext {
     const cls = await this.timed("classify", () =>
       classifyBatch(this.conn, { cfg, layout: staged.layout, existing, stage: staged.stage, into: staged.work, runSeq: rec.seq }),
     );
-    const counts = await stageCounts(this.conn, staged.stage);
     return await buildPlan(this.conn, {
       runId: this.runId,
       mode: rec.mode,
@@ -508,31 +528,27 @@ class RunContext {
       work: staged.work,
       layout: staged.layout,
       bucketCount: cls.bucketCount,
-      read: counts.read,
-      quarantined: counts.quarantined,
+      read: staged.counts.read,
+      quarantined: staged.counts.quarantined,
       duplicates: cls.duplicates,
       equalTimestampConflicts: cls.equalTimestampConflicts,
     });
   }
 
-  /** Inside the prepare transaction: quarantine, the target tables and the run's work table. */
+  /** Inside the prepare transaction: quarantine and the target tables (the work table is committed already). */
   private async commitStaged(rec: Recorded, staged: Staged): Promise<void> {
     const cfg = rec.config;
     const targets = this.targetsOf(rec);
     await ensureQuarantineTable(this.conn, cfg.tables.quarantine);
     if (rec.mode === "initial") await dropBuildTables(this.conn, targets);
-    await this.timed("stage", () => quarantineStaged(this.conn, staged.quarantine));
-    const stageCols = await tableColumns(this.conn, "temp", stageTableName(this.runId));
-    const typeOf = (n: string) => stageCols.find((c) => c.name === n)?.type ?? "VARCHAR";
-    await ensureTargetTables(this.conn, targets, staged.layout, {
-      scalars: staged.layout.scalars.map((_, i) => normaliseType(typeOf(`s${i}`))),
-      dflag: normaliseType(typeOf("dflag")),
-    });
-    await this.timed("classify", () => execute(this.conn, `CREATE OR REPLACE TABLE ${workTable(this.runId)} AS SELECT * FROM ${staged.work}`));
+    await insertQuarantine(this.conn, cfg.tables.quarantine, staged.quarantineRows);
+    await ensureTargetTables(this.conn, targets, staged.layout, staged.types);
   }
 
   private async dropStaged(staged: Staged): Promise<void> {
-    for (const t of [staged.work, staged.stage, quoteIdent(staged.raw)]) await execute(this.conn, `DROP TABLE IF EXISTS ${t}`).catch(() => undefined);
+    for (const t of [staged.stage, quoteIdent(staged.quarantineRows)]) {
+      await execute(this.conn, `DROP TABLE IF EXISTS ${t}`).catch(() => undefined);
+    }
   }
 
   private async executeBuckets(rec: Recorded, layout: Layout): Promise<void> {

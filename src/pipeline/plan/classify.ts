@@ -70,11 +70,12 @@ export interface ExistingState {
 }
 
 /**
- * Builds the work rows of a run from its stage table, as the temporary table `into`:
- * de-duplicated records with their case, path and bucket. Returns the dedup counts. It only reads
- * committed tables and writes temporary ones, so it runs outside the run's transaction (the
- * temporary tables it makes are read back at full speed: inside a transaction, a table created in
- * it is read at about half speed).
+ * Builds the work table `into` of a run from its stage table: de-duplicated records with their
+ * case, path and bucket; the stage is dropped once read. Returns the dedup counts. It reads only
+ * committed tables and writes temporary ones and the work table, so a run calls it outside any
+ * transaction, where the temporary tables it makes are read back at full speed (inside a
+ * transaction, a table created in it is read at about half speed). A run whose prepare then
+ * fails leaves its work table, as a failed run does; a resume rebuilds it.
  */
 export async function classifyBatch(
   conn: DuckDBConnection,
@@ -96,26 +97,37 @@ export async function classifyBatch(
     ? `(SELECT ${[...indexCols, "rx"].map((c) => `r.${c}`).join(", ")} FROM ${p.existing.records} r)`
     : `(SELECT ${indexCols.join(", ")}, FALSE AS rx FROM __sp_d WHERE FALSE)`;
 
-  const dup = await queryOne(
-    conn,
-    `WITH g AS (SELECT acct, mi, ts, count(*) AS c FROM ${p.stage} WHERE reason IS NULL GROUP BY acct, mi, ts),
-          k AS (SELECT acct, mi, sum(c) AS n, arg_max(c, ts) AS top FROM g GROUP BY acct, mi)
-     SELECT coalesce(sum(n - 1), 0) AS dups, coalesce(sum(top - 1), 0) AS conflicts, count(*) AS keys FROM k`,
-  );
-  const keys = Number(dup?.keys ?? 0);
-  const bucketCount = chooseBucketCount(p.cfg, keys);
-
   await execute(
     conn,
     `CREATE OR REPLACE TEMP TABLE __sp_d AS
      SELECT * EXCLUDE (rn) FROM (
        SELECT acct, mi, ts, pos, CAST(${p.runSeq} AS BIGINT) * ${SEQ_RUN_SHIFT} + pos AS seq, tomb, ${payload},
-              bool_or(NOT tomb) OVER k AS any_live,
+              bool_or(NOT tomb) OVER k AS any_live, count(*) OVER k AS nk,
               row_number() OVER (k ORDER BY ts DESC, pos DESC) AS rn
        FROM ${p.stage} WHERE reason IS NULL
        WINDOW k AS (PARTITION BY acct, mi)
      ) WHERE rn = 1`,
   );
+  // duplicates: the records beyond one per key; equal-timestamp conflicts: the records of a key
+  // sharing its winner's base_ts, beyond the winner (only keys with more than one record can have any)
+  const dup = await queryOne(
+    conn,
+    `SELECT count(*) AS keys, coalesce(sum(nk - 1), 0) AS dups, count(*) FILTER (WHERE nk > 1) AS multi FROM __sp_d`,
+  );
+  const multi = Number(dup?.multi ?? 0);
+  let ties = 0;
+  if (multi > 0) {
+    const atTop = await queryOne(
+      conn,
+      `SELECT count(*) AS n FROM ${p.stage} s JOIN (SELECT acct, mi, ts FROM __sp_d WHERE nk > 1) d
+       ON d.acct = s.acct AND d.mi = s.mi AND d.ts = s.ts WHERE s.reason IS NULL`,
+    );
+    ties = Number(atTop?.n ?? 0) - multi;
+  }
+  const keys = Number(dup?.keys ?? 0);
+  const bucketCount = chooseBucketCount(p.cfg, keys);
+  // the stage is not read again: it goes now rather than hold its memory through the joins below
+  await execute(conn, `DROP TABLE IF EXISTS ${p.stage}`);
   // per account: its newest live month and base_ts, and whether every record is a forward month
   // no older than the latest row's base_ts (then shifting the latest row is exact, base_ts too)
   await execute(
@@ -148,7 +160,7 @@ export async function classifyBatch(
   const kept = ["ts", "seq", "tomb", ...scols, "dflag"];
   await execute(
     conn,
-    `CREATE OR REPLACE TEMP TABLE ${p.into} AS
+    `CREATE OR REPLACE TABLE ${p.into} AS
      SELECT d.acct, d.mi,
        CASE WHEN revive THEN d.v_ts ELSE d.ts END AS ts, d.pos,
        CASE WHEN revive THEN d.v_seq ELSE d.seq END AS seq,
@@ -170,7 +182,7 @@ export async function classifyBatch(
        sr.acct IS NOT NULL OR d.any_live AS row_exists,
        sr.acct IS NOT NULL AS had_row
      FROM (
-       SELECT d.*, a.lmi, a.fast, ${kept.map((c) => `v.${c} AS v_${c}`).join(", ")},
+       SELECT d.* EXCLUDE (nk), a.lmi, a.fast, ${kept.map((c) => `v.${c} AS v_${c}`).join(", ")},
               NOT a.fast AND v.ts IS NOT NULL AND v.ts > d.ts AND d.any_live AND v.tomb AND sr0.acct IS NULL AS revive
        FROM __sp_d d
        JOIN __sp_acc2 a ON a.acct = d.acct
@@ -181,7 +193,7 @@ export async function classifyBatch(
      LEFT JOIN __sp_srows sr ON sr.acct = d.acct AND sr.mi = d.mi`,
   );
   for (const t of ["__sp_d", "__sp_acc", "__sp_acc2", "__sp_v"]) await execute(conn, `DROP TABLE IF EXISTS ${t}`);
-  return { duplicates: Number(dup?.dups ?? 0), equalTimestampConflicts: Number(dup?.conflicts ?? 0), bucketCount };
+  return { duplicates: Number(dup?.dups ?? 0), equalTimestampConflicts: ties, bucketCount };
 }
 
 /** The plan of a classified batch, read off its work table (pure data, JSON-serialisable). */

@@ -181,8 +181,8 @@ export interface StageCounts {
  * position, parsed key, month index, timestamp, tombstone flag, mapped rolling values (v0..),
  * scalar values (s0..), delete flag value and, for invalid records, the reason. Run it outside the
  * run's transaction (it writes nothing durable): a table created inside a transaction is read back
- * at about half speed by the statements after it. `quarantineStaged` then copies the invalid
- * records to quarantine, inside the transaction.
+ * at about half speed by the statements after it. `collectQuarantine` then gathers the invalid
+ * records' quarantine rows, which the transaction copies to quarantine.
  */
 export async function buildStage(
   conn: DuckDBConnection,
@@ -273,7 +273,8 @@ export async function buildStage(
 export interface QuarantineInput {
   rawTable: string;
   stageTable: string;
-  quarantineTable: string;
+  /** The temporary table the quarantine rows are collected in. */
+  rowsTable: string;
   runId: string;
   now: Date;
   hasFileColumn: boolean;
@@ -281,8 +282,12 @@ export interface QuarantineInput {
   sourceName: string;
 }
 
-/** Copies the stage's invalid records to quarantine with their reason. */
-export async function quarantineStaged(conn: DuckDBConnection, p: QuarantineInput): Promise<void> {
+/**
+ * Collects the quarantine rows of the stage's invalid records (with the raw record they came from)
+ * into a temporary table, so the raw input can be dropped before classification; the prepare
+ * transaction copies them to quarantine with `insertQuarantine`.
+ */
+export async function collectQuarantine(conn: DuckDBConnection, p: QuarantineInput): Promise<void> {
   const raw = quoteIdent(p.rawTable);
   const internal = [
     ...(p.hasFileColumn ? [quoteIdent(FILE_COLUMN)] : []),
@@ -292,14 +297,20 @@ export async function quarantineStaged(conn: DuckDBConnection, p: QuarantineInpu
     conn,
     // the position is counted within the file the record came from (0-based), as an operator reads it;
     // the stored record holds the source columns only
-    `INSERT INTO ${quoteIdent(p.quarantineTable)}
-     SELECT ${quoteString(p.runId)}, CAST(${quoteString(p.now.toISOString())} AS TIMESTAMP),
-            coalesce(s.file, ${quoteString(p.sourceName)}), s.file_pos, s.reason, CAST(to_json(r) AS VARCHAR)
-     FROM (SELECT *, pos - min(pos) OVER (PARTITION BY file) AS file_pos FROM ${p.stageTable}) s
+    `CREATE OR REPLACE TEMP TABLE ${quoteIdent(p.rowsTable)} AS
+     SELECT ${quoteString(p.runId)} AS run_id, CAST(${quoteString(p.now.toISOString())} AS TIMESTAMP) AS quarantined_at,
+            coalesce(s.file, ${quoteString(p.sourceName)}) AS source, s.pos - f.p0 AS position, s.reason, CAST(to_json(r) AS VARCHAR) AS record
+     FROM ${p.stageTable} s
+     JOIN (SELECT file, min(pos) AS p0 FROM ${p.stageTable} GROUP BY file) f ON f.file IS NOT DISTINCT FROM s.file
      JOIN (SELECT rowid - (SELECT min(rowid) FROM ${raw}) AS __sp_rid, * ${internal.length ? `EXCLUDE (${internal.join(", ")})` : ""} FROM ${raw}) r
        ON r.__sp_rid = s.pos
      WHERE s.reason IS NOT NULL`,
   );
+}
+
+/** Copies the collected quarantine rows (`collectQuarantine`) to the quarantine table. */
+export async function insertQuarantine(conn: DuckDBConnection, quarantineTable: string, rowsTable: string): Promise<void> {
+  await execute(conn, `INSERT INTO ${quoteIdent(quarantineTable)} SELECT * FROM ${quoteIdent(rowsTable)}`);
 }
 
 /** Records the stage holds, and how many of them are invalid (quarantined). */
