@@ -67,45 +67,51 @@ export async function prepareFastPath(
     for (const t of ["__sp_fl", "__sp_frows"]) await execute(conn, `DROP TABLE IF EXISTS ${t}`);
     return 0;
   }
-  const lists = layout.rolling.map((_, i) => `list(v${i}) AS vals${i}`).join(", ");
   await execute(
     conn,
     `CREATE OR REPLACE TEMP TABLE __sp_fl AS
-     SELECT acct, count(*) AS n, max(mi) AS maxmi, list(mi) AS mis, list(ts) AS tss, ${lists} FROM ${p.work} WHERE bucket = ${p.bucket} AND fast GROUP BY acct`,
+     SELECT acct, count(*) AS n, max(mi) AS maxmi, count(*) = 1 AND max(mi) = any_value(lmi) + 1 AS next
+     FROM ${p.work} WHERE bucket = ${p.bucket} AND fast GROUP BY acct`,
   );
-  // idx lists the batch's records for months mi, mi-1, ..., lmi+1 (0 where a month has none);
-  // the new array is those values, then the latest row's array, cut to the history length
+  // The usual account has one record, for the month after its latest row: its arrays are the new
+  // value prepended to the latest row's. The others (gaps, several months) take the batch's values
+  // for months mi, mi-1, ..., lmi+1 through idx (0 where a month has none), then the latest row's
+  // array, cut to the history length; their lists come from __sp_fx, for those accounts only.
+  const lists = layout.rolling.map((_, i) => `list(v${i}) AS vals${i}`).join(", ");
+  await execute(
+    conn,
+    `CREATE OR REPLACE TEMP TABLE __sp_fx AS
+     SELECT acct, list(mi) AS mis, list(ts) AS tss, ${lists} FROM ${p.work}
+     WHERE bucket = ${p.bucket} AND fast AND acct IN (SELECT acct FROM __sp_fl WHERE NOT next) GROUP BY acct`,
+  );
+  const hist = (i: number) => layout.rolling[i]?.historyLength ?? L;
   const arrays = layout.rolling.map(
-    (r, i) => `list_concat(list_select(w.vals${i}, w.idx), l.${quoteIdent(r.column)})[1:${r.historyLength}] AS a${i}`,
+    (r, i) =>
+      `CASE WHEN w.next THEN list_prepend(w.v${i}, l.${quoteIdent(r.column)})[1:${r.historyLength}]
+            ELSE list_concat(list_select(w.vals${i}, w.idx), l.${quoteIdent(r.column)})[1:${r.historyLength}] END AS a${i}`,
   );
   // a grid shifts like its array: the new months' characters, then the latest row's grid
-  const fastGrids = layout.grids.map(
+  const grids = layout.grids.map(
     (g, j) =>
-      `left(array_to_string(list_transform(list_select(w.vals${g.rollingIndex}, w.idx), lambda v: ${gridChar("v", g.placeholder)}), '') || l.${quoteIdent(g.name)}, ${layout.rolling[g.rollingIndex]?.historyLength ?? L}) AS g${j}`,
+      `left(CASE WHEN w.next THEN ${gridChar(`w.v${g.rollingIndex}`, g.placeholder)}
+                 ELSE array_to_string(list_transform(list_select(w.vals${g.rollingIndex}, w.idx), lambda v: ${gridChar("v", g.placeholder)}), '') END
+            || l.${quoteIdent(g.name)}, ${hist(g.rollingIndex)}) AS g${j}`,
   );
-  // the usual case, one record for the month after the latest row, needs no index lists
-  const nextArrays = layout.rolling.map((r, i) => `list_prepend(w.v${i}, l.${quoteIdent(r.column)})[1:${r.historyLength}] AS a${i}`);
-  const nextGrids = layout.grids.map(
-    (g, j) => `left(${gridChar(`w.v${g.rollingIndex}`, g.placeholder)} || l.${quoteIdent(g.name)}, ${layout.rolling[g.rollingIndex]?.historyLength ?? L}) AS g${j}`,
-  );
-  const next = `fl.n = 1 AND w.mi = w.lmi + 1`;
-  // each branch picks its records (joined to their account's lists) before the join with the wide
-  // latest rows, so that join reads only the rows it shifts
-  const batch = (extra: string, where: string) =>
-    `SELECT w.*, fl.maxmi${extra} FROM ${p.work} w JOIN __sp_fl fl ON fl.acct = w.acct WHERE w.bucket = ${p.bucket} AND w.fast AND ${where}`;
   const listCols = ["tss", "mis", ...layout.rolling.map((_, i) => `vals${i}`)];
+  // one join with the wide latest rows, for every fast record
   await execute(
     conn,
     `CREATE OR REPLACE TEMP TABLE __sp_frows AS
-     SELECT w.*, w.ts AS new_base_ts, ${[...nextArrays, ...nextGrids].join(", ")}
-     FROM (${batch("", next)}) w
-     JOIN ${targets.latest} l ON l.${acctCol} = w.acct
-     UNION ALL
-     SELECT w.* EXCLUDE (idx, ${listCols.join(", ")}), list_max(list_select(w.tss, w.idx)[1:${L}]) AS new_base_ts, ${[...arrays, ...fastGrids].join(", ")}
-     FROM (SELECT *, list_transform(range(mi - lmi), lambda k: coalesce(list_position(mis, mi - k), 0)) AS idx
-           FROM (${batch(`, ${listCols.map((c) => `fl.${c}`).join(", ")}`, `NOT (${next})`)})) w
+     SELECT w.* EXCLUDE (next, idx, ${listCols.join(", ")}),
+            CASE WHEN w.next THEN w.ts ELSE list_max(list_select(w.tss, w.idx)[1:${L}]) END AS new_base_ts,
+            ${[...arrays, ...grids].join(", ")}
+     FROM (SELECT w.*, fl.maxmi, fl.next, ${listCols.map((c) => `x.${c}`).join(", ")},
+                  CASE WHEN NOT fl.next THEN list_transform(range(w.mi - w.lmi), lambda k: coalesce(list_position(x.mis, w.mi - k), 0)) END AS idx
+           FROM ${p.work} w JOIN __sp_fl fl ON fl.acct = w.acct LEFT JOIN __sp_fx x ON x.acct = w.acct
+           WHERE w.bucket = ${p.bucket} AND w.fast) w
      JOIN ${targets.latest} l ON l.${acctCol} = w.acct`,
   );
+  await execute(conn, "DROP TABLE IF EXISTS __sp_fx");
   return records;
 }
 

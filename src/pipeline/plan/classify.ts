@@ -169,7 +169,6 @@ export async function classifyBatch(
        ${[...scols, "dflag"].map((c) => `CASE WHEN revive THEN d.v_${c} ELSE d.${c} END AS ${c}`).join(", ")},
        d.any_live, d.lmi, d.fast, CAST(hash(d.acct) % ${bucketCount} AS INTEGER) AS bucket,
        CASE
-         WHEN d.fast THEN 'forward'
          WHEN revive THEN 'revive'
          WHEN d.v_ts IS NOT NULL AND d.v_ts > d.ts THEN 'stale'
          WHEN d.tomb AND (sr.acct IS NOT NULL OR d.any_live) THEN 'delete'
@@ -183,14 +182,19 @@ export async function classifyBatch(
        sr.acct IS NOT NULL AS had_row
      FROM (
        SELECT d.* EXCLUDE (nk), a.lmi, a.fast, ${kept.map((c) => `v.${c} AS v_${c}`).join(", ")},
-              NOT a.fast AND v.ts IS NOT NULL AND v.ts > d.ts AND d.any_live AND v.tomb AND sr0.acct IS NULL AS revive
+              v.ts IS NOT NULL AND v.ts > d.ts AND d.any_live AND v.tomb AND sr0.acct IS NULL AS revive
        FROM __sp_d d
-       JOIN __sp_acc2 a ON a.acct = d.acct
+       JOIN __sp_acc2 a ON a.acct = d.acct AND NOT a.fast
        LEFT JOIN __sp_v v ON v.acct = d.acct AND v.mi = d.mi
        LEFT JOIN __sp_srows sr0 ON sr0.acct = d.acct AND sr0.mi = d.mi
      ) d
      LEFT JOIN (SELECT acct, max(mi) AS max_mi FROM __sp_srows GROUP BY acct) sa ON sa.acct = d.acct
-     LEFT JOIN __sp_srows sr ON sr.acct = d.acct AND sr.mi = d.mi`,
+     LEFT JOIN __sp_srows sr ON sr.acct = d.acct AND sr.mi = d.mi
+     UNION ALL
+     -- a fast account's records are live forward months past its latest row: nothing to look up
+     SELECT d.acct, d.mi, d.ts, d.pos, d.seq, d.tomb, ${payload.split(", ").map((c) => `d.${c}`).join(", ")},
+            d.any_live, a.lmi, a.fast, CAST(hash(d.acct) % ${bucketCount} AS INTEGER), 'forward', FALSE, d.any_live, FALSE
+     FROM __sp_d d JOIN __sp_acc2 a ON a.acct = d.acct AND a.fast`,
   );
   for (const t of ["__sp_d", "__sp_acc", "__sp_acc2", "__sp_v"]) await execute(conn, `DROP TABLE IF EXISTS ${t}`);
   return { duplicates: Number(dup?.dups ?? 0), equalTimestampConflicts: ties, bucketCount };
