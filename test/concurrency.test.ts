@@ -165,7 +165,7 @@ describe("launches at once", () => {
     // the control database: one run, succeeded; each refused launch audited without a run
     const control = openControlDb({ url: controlUrl }).client;
     const runs = await control.run.findMany({ select: { id: true, status: true, trigger: true } });
-    expect(runs).toEqual([{ id: runId, status: "succeeded", trigger: "cli" }]);
+    expect(runs, `winner stderr: ${winner.stderr}`).toEqual([{ id: runId, status: "succeeded", trigger: "cli" }]);
     const refused = await control.auditEvent.findMany({ where: { type: "run.fail", runId: null } });
     expect(refused).toHaveLength(3);
     for (const e of refused) expect(e.message).toMatch(/^incremental run could not start: engine database .* is held by another process/);
