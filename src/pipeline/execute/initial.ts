@@ -85,6 +85,16 @@ async function buildAccountLists(conn: DuckDBConnection, layout: Layout, source:
 /** Every row offset of an account in `__sp_ia`, oldest month first (its rows then lie together in month order). */
 const ALL_ROWS = "unnest(range(span - 1, -1, -1))";
 
+/**
+ * `__sp_ia` read on every thread. A bucket's accounts fit in one row group (122,880 rows), and
+ * DuckDB scans a row group on one thread, so the insert that unnests each account into its rows
+ * (the heaviest statement of the build) ran on one core. A GROUP BY over the already unique acct
+ * hands its output out by partition, to every thread: at 250k accounts × 24 months (4 buckets of
+ * ~62k accounts) it took the summary insert from 8.3–11.4 s to 4.6–5.3 s a bucket, and the whole
+ * build from 59 to 40 s, in less CPU time.
+ */
+const SPREAD = "(SELECT acct, any_value(COLUMNS(* EXCLUDE (acct))) FROM __sp_ia GROUP BY acct)";
+
 /** The summary rows of the accounts in `__sp_ia`, and the latest row of each: the newest month with a live record in force. */
 async function insertRows(conn: DuckDBConnection, layout: Layout, targets: Targets): Promise<void> {
   const cols = summaryColumnNames(layout).join(", ");
@@ -92,7 +102,10 @@ async function insertRows(conn: DuckDBConnection, layout: Layout, targets: Targe
     ...layout.rolling.map((_, i) => `r.a${i}`),
     ...layout.grids.map((_, j) => `r.g${j}`),
   ]);
-  await execute(conn, `INSERT INTO ${targets.summary} (${cols}) SELECT ${select} FROM (${rowsOf(layout, ALL_ROWS, "m1 IS NOT NULL")}) r WHERE r.ex`);
+  await execute(
+    conn,
+    `INSERT INTO ${targets.summary} (${cols}) SELECT ${select} FROM (${rowsOf(layout, ALL_ROWS, "m1 IS NOT NULL", SPREAD)}) r WHERE r.ex`,
+  );
   await execute(conn, `INSERT INTO ${targets.latest} (${cols}) SELECT ${select} FROM (${rowsOf(layout, "m1 - lm", "lm IS NOT NULL")}) r`);
 }
 
@@ -100,11 +113,11 @@ async function insertRows(conn: DuckDBConnection, layout: Layout, targets: Targe
 const SAMPLE = "hash(acct) % 64 = 0";
 
 /**
- * Rows of the accounts in `__sp_ia` (those matching `where`) at offset `o` back from their newest
+ * Rows of the accounts in `from` (`__sp_ia`, those matching `where`) at offset `o` back from their newest
  * row month, `o` given by `offsets` (one value, or an unnest of many): acct, mi, ex (the row
  * exists), new_base_ts, s{i}, dflag, a{i}, g{j}.
  */
-function rowsOf(layout: Layout, offsets: string, where: string): string {
+function rowsOf(layout: Layout, offsets: string, where: string, from = "__sp_ia"): string {
   const cols = [
     "acct",
     "m1 - o AS mi",
@@ -118,7 +131,7 @@ function rowsOf(layout: Layout, offsets: string, where: string): string {
       return `rpad(substr(dg${j}, o + 1, ${h}), ${h}, ${quoteString(g.placeholder)}) AS g${j}`;
     }),
   ];
-  return `SELECT ${cols.join(", ")} FROM (SELECT *, ${offsets} AS o FROM __sp_ia WHERE ${where})`;
+  return `SELECT ${cols.join(", ")} FROM (SELECT *, ${offsets} AS o FROM ${from} WHERE ${where})`;
 }
 
 /**
