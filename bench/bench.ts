@@ -578,7 +578,12 @@ async function main(): Promise<void> {
   const GB = 2 ** 30;
   const targets = [
     { target: "initial ≥ 0.35M source rows/s", met: init.value.counts.read / init.wallS >= 350_000, value: `${fmtRate(init.value.counts.read / init.wallS)} rows/s` },
-    { target: "initial peak RSS ≤ 4.5 GB", met: init.peakRssMB * 2 ** 20 <= 4.5 * GB, value: `${(init.peakRssMB / 1024).toFixed(2)} GB` },
+    // the issue's "4.5 GB" read in binary units, like the MiB of every RSS figure here; the value shows both
+    {
+      target: "initial peak RSS ≤ 4.5 GiB",
+      met: init.peakRssMB * 2 ** 20 <= 4.5 * GB,
+      value: `${(init.peakRssMB / 1024).toFixed(2)} GiB (${((init.peakRssMB * 2 ** 20) / 1e9).toFixed(2)} GB decimal)`,
+    },
     { target: "forward ≤ 6 s", met: fwd.wallS <= 6, value: `${fwd.wallS.toFixed(2)} s` },
     { target: "forward ≥ 10× faster than naive", met: ratioForward >= 10, value: `${ratioForward.toFixed(1)}×` },
     { target: "backfill ≤ 10 s", met: back.wallS <= 10, value: `${back.wallS.toFixed(2)} s` },
