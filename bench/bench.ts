@@ -575,14 +575,15 @@ async function main(): Promise<void> {
     `storage: summary ${fmtInt(s.summaryBytes)} B (${storage.summaryBytesPerRow.toFixed(1)} B/row), latest_summary ${storage.latestBytesPerRow?.toFixed(1) ?? "-"} B/row, database file ${fmtInt(s.dbBytes)} B (all tables incl. source), parquet zstd ${fmtInt(s.parquetBytes)} B (${storage.parquetBytesPerRow.toFixed(1)} B/row)`,
   );
 
-  const GB = 2 ** 30;
+  const GIB = 2 ** 30;
+  const initRssBytes = init.peakRssMB * 2 ** 20;
   const targets = [
     { target: "initial ≥ 0.35M source rows/s", met: init.value.counts.read / init.wallS >= 350_000, value: `${fmtRate(init.value.counts.read / init.wallS)} rows/s` },
     // the issue's "4.5 GB" read in binary units, like the MiB of every RSS figure here; the value shows both
     {
       target: "initial peak RSS ≤ 4.5 GiB",
-      met: init.peakRssMB * 2 ** 20 <= 4.5 * GB,
-      value: `${(init.peakRssMB / 1024).toFixed(2)} GiB (${((init.peakRssMB * 2 ** 20) / 1e9).toFixed(2)} GB decimal)`,
+      met: initRssBytes <= 4.5 * GIB,
+      value: `${(initRssBytes / GIB).toFixed(2)} GiB (${(initRssBytes / 1e9).toFixed(2)} GB decimal)`,
     },
     { target: "forward ≤ 6 s", met: fwd.wallS <= 6, value: `${fwd.wallS.toFixed(2)} s` },
     { target: "forward ≥ 10× faster than naive", met: ratioForward >= 10, value: `${ratioForward.toFixed(1)}×` },
