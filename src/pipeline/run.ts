@@ -10,7 +10,7 @@ import { checkConfigExpressions } from "./config/expr";
 import { configSchema, type PipelineConfig } from "./config/schema";
 import { execute, inTransaction, openEngine, queryOne, quoteIdent, quoteString, type Engine } from "./engine/duckdb";
 import { describeError, isPipelineError, PipelineError } from "./errors";
-import { applyBucket, prepareFastPath } from "./execute/apply";
+import { applyBucket, prepareBucket } from "./execute/apply";
 import { applyInitialBucket } from "./execute/initial";
 import { backoffDelay, isRetryable } from "./execute/retry";
 import { upgradeRecordIndex } from "./execute/index-upgrade";
@@ -574,14 +574,13 @@ class RunContext {
         const t0 = performance.now();
         try {
           const r = await this.timed("execute", async () => {
-            // the fast path's rows are computed before the transaction (temporary tables only)
-            const fastRecords = rec.mode === "initial" ? 0 : await prepareFastPath(this.conn, { layout, targets, work, bucket });
+            // an incremental bucket's rows are computed before the transaction (temporary tables only)
+            const prepared = rec.mode === "initial" ? null : await prepareBucket(this.conn, { layout, targets, work, bucket });
             return inTransaction(this.conn, async () => {
               await assertStillWriter(this.conn, this.runId, this.token);
-              const out =
-                rec.mode === "initial"
-                  ? await applyInitialBucket(this.conn, { layout, targets, work, bucket })
-                  : await applyBucket(this.conn, { layout, targets, work, bucket, undoRunId: this.runId, fastRecords });
+              const out = prepared
+                ? await applyBucket(this.conn, { layout, targets, work, bucket, undoRunId: this.runId, prepared })
+                : await applyInitialBucket(this.conn, { layout, targets, work, bucket });
               await this.opts.hooks?.beforeBucketCommit?.(bucket, attempt);
               await execute(
                 this.conn,

@@ -67,12 +67,13 @@ export async function beginUndo(conn: DuckDBConnection, runId: string, initial: 
 
 /**
  * Inside a bucket's transaction, before the full path rewrites anything: the ranges in `fa`
- * (acct, lo, hi) and the record-index rows at the keys in `changes`. The summary rows need no copy:
- * a rollback rebuilds the accounts' rows from the index it restores.
+ * (acct, lo, hi) and the record-index rows the batch replaces, `records` (a copy taken before
+ * the transaction). The summary rows need no copy: a rollback rebuilds the accounts' rows from the
+ * index it restores.
  */
 export async function recordFullPathUndo(
   conn: DuckDBConnection,
-  p: { runId: string; layout: Layout; targets: Targets; fa: string; changes: string },
+  p: { runId: string; targets: Targets; fa: string; records: string },
 ): Promise<void> {
   const ranges = undoTable(p.runId, "ranges");
   const records = undoTable(p.runId, "records");
@@ -81,7 +82,7 @@ export async function recordFullPathUndo(
   await execute(conn, `INSERT INTO ${ranges} SELECT acct, lo, hi FROM ${p.fa}`);
   await execute(
     conn,
-    `INSERT INTO ${records} SELECT r.* FROM ${p.targets.records} r SEMI JOIN (${p.changes}) w ON w.acct = r.acct AND w.mi = r.mi`,
+    `INSERT INTO ${records} SELECT * FROM ${p.records}`,
   );
 }
 

@@ -8,12 +8,13 @@
 // Both keep `latest_summary`, the record index and the trailing-tombstone set in step; the full
 // path records its undo data first (see ../undo.ts).
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { execute, queryOne, quoteIdent, quoteString } from "../engine/duckdb";
+import { execute, queryOne, quoteIdent } from "../engine/duckdb";
 import type { Layout } from "../layout";
 import { monthIndexSql } from "../sql/months";
 import type { Targets } from "../targets";
 import { recordFullPathUndo } from "../undo";
 import { checkFastRows, checkRewrittenRows, fastCheckColumns } from "./check";
+import { buildAccountLists, rowsOf, SPREAD } from "./lists";
 import { gridChar, indexRowsSql, insertRecordIndex, liveFlagSql, liveRowSql, refreshTail, rowSelect, summaryColumnNames } from "./tables";
 
 export interface BucketResult {
@@ -23,7 +24,29 @@ export interface BucketResult {
   records: number;
 }
 
-/** Inside the bucket's transaction, after `prepareFastPath`: the fast path, then the full path. */
+/** What `prepareBucket` computed for a bucket, for its transaction. */
+export interface PreparedBucket {
+  fastRecords: number;
+  full: FullPathPrep;
+}
+
+/**
+ * Outside the bucket's transaction, just before it (and again before a retry): what both paths
+ * compute, into temporary tables, from committed tables and the batch. Inside the transaction, a
+ * table created there reads back slowly (10.6 s against 6.6 s for the fast path's two wide inserts
+ * of 1M rows; 0.11 s against 0.01 s for a join of the full path's 0.5M index rows), so the
+ * transaction only writes what these computed.
+ */
+export async function prepareBucket(
+  conn: DuckDBConnection,
+  p: { layout: Layout; targets: Targets; work: string; bucket: number },
+): Promise<PreparedBucket> {
+  const fastRecords = await prepareFastPath(conn, p);
+  const full = await prepareFullPath(conn, p);
+  return { fastRecords, full };
+}
+
+/** Inside the bucket's transaction, after `prepareBucket`: the fast path, then the full path. */
 export async function applyBucket(
   conn: DuckDBConnection,
   p: {
@@ -33,12 +56,11 @@ export async function applyBucket(
     bucket: number;
     /** The run recording undo data. */
     undoRunId: string;
-    /** What `prepareFastPath` returned for this bucket, just before the bucket's transaction. */
-    fastRecords: number;
+    prepared: PreparedBucket;
   },
 ): Promise<BucketResult> {
-  const fast = await applyFastPath(conn, p);
-  const full = await applyFullPath(conn, p);
+  const fast = await applyFastPath(conn, { ...p, fastRecords: p.prepared.fastRecords });
+  const full = await applyFullPath(conn, { ...p, prep: p.prepared.full });
   return {
     rowsInserted: fast.rowsInserted + full.rowsInserted,
     rowsUpdated: fast.rowsUpdated + full.rowsUpdated,
@@ -48,13 +70,10 @@ export async function applyBucket(
 }
 
 /**
- * Outside the bucket's transaction (it writes temporary tables only, from committed ones): the
- * fast path's new rows, `__sp_frows`, and their accounts' batch lists, `__sp_fl`. Built inside the
- * transaction, the two wide inserts that read them ran at about half speed (10.6 s against 6.6 s
- * for 1M rows: a table created in a transaction is read back slowly within it). Returns the fast
- * path's record count.
+ * Outside the bucket's transaction (see `prepareBucket`): the fast path's new rows, `__sp_frows`,
+ * and their accounts' batch lists, `__sp_fl`. Returns the fast path's record count.
  */
-export async function prepareFastPath(
+async function prepareFastPath(
   conn: DuckDBConnection,
   p: { layout: Layout; targets: Targets; work: string; bucket: number },
 ): Promise<number> {
@@ -135,7 +154,7 @@ async function applyFastPath(
     `INSERT INTO ${targets.latest} (${cols})
      SELECT ${select} FROM __sp_frows r WHERE r.mi = r.maxmi`,
   );
-  await insertRecordIndex(conn, layout, targets, `${p.work} WHERE bucket = ${p.bucket} AND fast`);
+  await insertRecordIndex(conn, layout, targets.records, `${p.work} WHERE bucket = ${p.bucket} AND fast`);
   const accounts = await queryOne(conn, `SELECT count(*) AS n FROM __sp_fl`);
   await execute(conn, "DROP TABLE IF EXISTS __sp_fl");
   await execute(conn, "DROP TABLE IF EXISTS __sp_frows");
@@ -150,47 +169,60 @@ async function applyFastPath(
 const BELOW_ALL = 2048;
 const BELOW_SAMPLE = "hash(acct) % 64 = 0";
 
-async function applyFullPath(
+/** What `prepareFullPath` left for the bucket's transaction. */
+interface FullPathPrep {
+  /** The full path's records (stale ones excluded). */
+  records: number;
+  /** Accounts in reach (`__sp_fa`); 0 leaves nothing to do. */
+  accounts: number;
+}
+
+/**
+ * Outside the bucket's transaction, like `prepareFastPath` and for the same reason (temporary
+ * tables created inside the transaction read back about ten times slower there): everything the
+ * full path computes from committed tables and the batch. The fast path's accounts are not in reach,
+ * so what the transaction writes first does not change it.
+ * - `__sp_fa`: the accounts in reach, from their first changed month `lo` to `hi`, L-1 months
+ *   past the last;
+ * - `__sp_recs`: their record-index rows, scanned once (the index holds V with each record's
+ *   payload and whether its month has a row, so their rows are rebuilt from it alone; the summary's
+ *   wide rows are not read). `__sp_undo` takes the rows the batch replaces, then `__sp_recs` is
+ *   brought to what the index holds after the batch: replaced rows out, the batch's in, a revived
+ *   month (a tombstone in force that gains its row) with its row;
+ * - `__sp_pre`: the existing row just below each rewritten range, for the checks;
+ * - `__sp_rows`: the rows from each account's first changed month up.
+ */
+async function prepareFullPath(
   conn: DuckDBConnection,
-  p: { layout: Layout; targets: Targets; work: string; bucket: number; undoRunId: string },
-): Promise<BucketResult> {
+  p: { layout: Layout; targets: Targets; work: string; bucket: number },
+): Promise<FullPathPrep> {
   const { layout, targets } = p;
   const L = layout.maxHistoryLength;
   const acctCol = quoteIdent(layout.accountColumn);
   const sMi = (alias: string) => monthIndexSql(layout.monthKind, `${alias}.${quoteIdent(layout.monthColumn)}`);
-  const changes = `SELECT * FROM ${p.work} WHERE bucket = ${p.bucket} AND NOT fast AND kase <> 'stale'`;
+  const changes = fullPathChanges(p);
   await execute(
     conn,
     `CREATE OR REPLACE TEMP TABLE __sp_fa AS
      SELECT acct, min(mi) AS lo, max(mi) + ${L - 1} AS hi FROM (${changes}) GROUP BY acct`,
   );
-  const fa = await queryOne(conn, `SELECT count(*) AS n FROM __sp_fa`);
+  const fa = Number((await queryOne(conn, `SELECT count(*) AS n FROM __sp_fa`))?.n ?? 0);
   const records = Number((await queryOne(conn, `SELECT count(*) AS n FROM (${changes})`))?.n ?? 0);
-  if (Number(fa?.n ?? 0) === 0) {
-    await execute(conn, "DROP TABLE IF EXISTS __sp_fa");
-    return { rowsInserted: 0, rowsUpdated: 0, latestRowsWritten: 0, records };
-  }
-  // The record index first: it holds V with each record's payload and whether its month has a row,
-  // so the rows in reach are rebuilt from it alone (the summary is not read: its accounts are spread
-  // over every vector of the table, and reading their wide rows cost more than the rest together).
-  // A revived month keeps its tombstone in force and gains its row.
-  const indexChanges = `SELECT * FROM (${changes}) WHERE kase <> 'revive'`;
-  await recordFullPathUndo(conn, { runId: p.undoRunId, layout, targets, fa: "__sp_fa", changes });
+  if (fa === 0) return { records, accounts: 0 };
   await execute(
     conn,
-    `DELETE FROM ${targets.records} r USING (${indexChanges}) w WHERE r.acct = w.acct AND r.mi = w.mi`,
+    `CREATE OR REPLACE TEMP TABLE __sp_recs AS SELECT r.* FROM ${targets.records} r WHERE r.acct IN (SELECT acct FROM __sp_fa)`,
   );
-  await insertRecordIndex(conn, layout, targets, `(${indexChanges})`);
-  const revived = await queryOne(conn, `SELECT count(*) AS n FROM (${changes}) WHERE kase = 'revive'`);
-  if (Number(revived?.n ?? 0) > 0) {
-    await execute(
-      conn,
-      `UPDATE ${targets.records} SET rx = TRUE
-       FROM (SELECT acct, mi FROM (${changes}) WHERE kase = 'revive') w WHERE ${targets.records}.acct = w.acct AND ${targets.records}.mi = w.mi`,
-    );
-  }
-  // the existing row just below each rewritten range, for the checks of the rewritten rows against
-  // it (each row fetched touches its own vector of the summary: many accounts are sampled)
+  await execute(
+    conn,
+    `CREATE OR REPLACE TEMP TABLE __sp_undo AS SELECT r.* FROM __sp_recs r SEMI JOIN (${changes}) w ON w.acct = r.acct AND w.mi = r.mi`,
+  );
+  await execute(conn, `DELETE FROM __sp_recs r USING (${indexChanges(changes)}) w WHERE r.acct = w.acct AND r.mi = w.mi`);
+  await insertRecordIndex(conn, layout, "__sp_recs", `(${indexChanges(changes)})`);
+  await execute(conn, `UPDATE __sp_recs SET rx = TRUE FROM (${revives(changes)}) w WHERE __sp_recs.acct = w.acct AND __sp_recs.mi = w.mi`);
+
+  // the existing row just below each rewritten range (each row fetched touches its own vector of
+  // the summary: in a large bucket a sample of the accounts)
   const withRows = await queryOne(conn, `SELECT count(*) AS n FROM (${changes}) WHERE NOT new_account`);
   if (Number(withRows?.n ?? 0) === 0) {
     await execute(conn, `CREATE OR REPLACE TEMP TABLE __sp_pre AS SELECT s.*, ${sMi("s")} AS __sp_mi FROM ${targets.summary} s LIMIT 0`);
@@ -198,7 +230,7 @@ async function applyFullPath(
     await execute(
       conn,
       `CREATE OR REPLACE TEMP TABLE __sp_prek AS
-       SELECT s.rowid AS rid FROM ${targets.summary} s JOIN (SELECT * FROM __sp_fa WHERE ${Number(fa?.n ?? 0) <= BELOW_ALL ? "TRUE" : BELOW_SAMPLE}) f ON f.acct = s.${acctCol}
+       SELECT s.rowid AS rid FROM ${targets.summary} s JOIN (SELECT * FROM __sp_fa WHERE ${fa <= BELOW_ALL ? "TRUE" : BELOW_SAMPLE}) f ON f.acct = s.${acctCol}
        WHERE ${sMi("s")} BETWEEN f.lo - ${L - 1} AND f.lo - 1
        QUALIFY row_number() OVER (PARTITION BY s.${acctCol} ORDER BY ${sMi("s")} DESC) = 1`,
     );
@@ -207,6 +239,7 @@ async function applyFullPath(
       `CREATE OR REPLACE TEMP TABLE __sp_pre AS
        SELECT s.*, ${sMi("s")} AS __sp_mi FROM ${targets.summary} s WHERE s.rowid IN (SELECT rid FROM __sp_prek)`,
     );
+    await execute(conn, "DROP TABLE IF EXISTS __sp_prek");
   }
 
   // the index rows in reach: a row's element 0 is its month's value in V, its window the L months
@@ -215,6 +248,7 @@ async function applyFullPath(
     "x.acct",
     "x.mi",
     "x.ts",
+    "x.tomb",
     "x.row_exists",
     "coalesce(w.had_row, x.row_exists) AS existed",
     ...layout.rolling.map((_, i) => `x.v${i}`),
@@ -225,50 +259,81 @@ async function applyFullPath(
     conn,
     `CREATE OR REPLACE TEMP TABLE __sp_cells AS
      SELECT ${cellCols.join(", ")}
-     FROM (${indexRowsSql(layout, targets, "r.acct IN (SELECT acct FROM __sp_fa)")}) x
+     FROM (${indexRowsSql(layout, "__sp_recs", "TRUE")}) x
      JOIN __sp_fa f ON f.acct = x.acct AND x.mi BETWEEN f.lo - ${L - 1} AND f.hi
      LEFT JOIN (SELECT acct, mi, had_row FROM (${changes})) w ON w.acct = x.acct AND w.mi = x.mi`,
   );
-  // Every month of each account from its first month in reach to its last row, gaps included, so a
-  // window of the last L rows is exactly the last L months: the arrays are window lists (newest
-  // first after reversal, NULL-padded), base_ts the window maximum of the records' timestamps.
-  const gridCols = [
-    "c.row_exists",
-    "c.existed",
-    "c.ts",
-    ...layout.rolling.map((_, i) => `c.v${i}`),
-    ...layout.grids.map((g, j) => `${gridChar(`c.v${g.rollingIndex}`, g.placeholder)} AS c${j}`),
-    ...layout.scalars.map((_, i) => `c.s${i}`),
-    "c.dflag",
-  ].join(", ");
-  const windows = [
-    `max(ts) OVER win AS new_base_ts`,
-    ...layout.rolling.map((_, i) => `list(v${i}) OVER win AS l${i}`),
-    ...layout.grids.map((_, j) => `list(c${j}) OVER win AS gl${j}`),
-  ].join(", ");
-  const historyOf = (ri: number) => layout.rolling[ri]?.historyLength ?? L;
+  // The rows from each account's first month in reach to its last row, from its dense lists
+  // (./lists.ts): a row's arrays are the L months down from it, the lists NULL where a month has no
+  // record; only rows from the account's first changed month up are cut. (A window `list() OVER`
+  // the last L months, of every month in reach, took 1.6 s at 1M accounts.)
+  await buildAccountLists(conn, layout, "__sp_cells", { existed: true });
   const outCols = [
-    "w.acct",
-    "w.mi",
-    "w.existed",
-    ...layout.scalars.map((_, i) => `w.s${i}`),
-    "w.dflag",
-    "w.new_base_ts",
-    ...layout.rolling.map((r, i) => `list_resize(${r.historyLength < L ? `w.l${i}[1:${r.historyLength}]` : `w.l${i}`}, ${r.historyLength}) AS a${i}`),
-    ...layout.grids.map((g, j) => {
-      const h = historyOf(g.rollingIndex);
-      return `rpad(left(array_to_string(w.gl${j}, ''), ${h}), ${h}, ${quoteString(g.placeholder)}) AS g${j}`;
-    }),
+    "acct",
+    "mi",
+    "existed",
+    ...layout.scalars.map((_, i) => `s${i}`),
+    "dflag",
+    "new_base_ts",
+    ...layout.rolling.map((_, i) => `a${i}`),
+    ...layout.grids.map((_, j) => `g${j}`),
   ].join(", ");
+  const inReach = `(SELECT a.*, f.lo FROM ${SPREAD} a JOIN __sp_fa f ON f.acct = a.acct)`;
   await execute(
     conn,
     `CREATE OR REPLACE TEMP TABLE __sp_rows AS
-     WITH b AS (SELECT acct, min(mi) AS g0, max(mi) FILTER (WHERE row_exists) AS g1 FROM __sp_cells GROUP BY acct),
-          g AS (SELECT acct, unnest(range(g0, g1 + 1)) AS mi FROM b WHERE g1 IS NOT NULL),
-          d AS (SELECT g.acct, g.mi, ${gridCols} FROM g LEFT JOIN __sp_cells c ON c.acct = g.acct AND c.mi = g.mi),
-          w AS (SELECT d.*, ${windows} FROM d WINDOW win AS (PARTITION BY acct ORDER BY mi DESC ROWS BETWEEN CURRENT ROW AND ${L - 1} FOLLOWING))
-     SELECT ${outCols} FROM w JOIN __sp_fa f ON f.acct = w.acct WHERE w.row_exists AND w.mi >= f.lo`,
+     SELECT ${outCols} FROM (${rowsOf(layout, "unnest(range(0, m1 - lo + 1))", "m1 IS NOT NULL", inReach, { existed: true })}) WHERE ex`,
   );
+  for (const t of ["__sp_ia", "__sp_cells"]) await execute(conn, `DROP TABLE IF EXISTS ${t}`);
+  return { records, accounts: fa };
+}
+
+/** The full path's records of a bucket: its non-fast records but stale ones. */
+function fullPathChanges(p: { work: string; bucket: number }): string {
+  return `SELECT * FROM ${p.work} WHERE bucket = ${p.bucket} AND NOT fast AND kase <> 'stale'`;
+}
+
+/** The records the record index takes: all but a revive, which keeps its tombstone in force. */
+function indexChanges(changes: string): string {
+  return `SELECT * FROM (${changes}) WHERE kase <> 'revive'`;
+}
+
+/** The revived months: their record in force is a tombstone, and they gain their row. */
+function revives(changes: string): string {
+  return `SELECT acct, mi FROM (${changes}) WHERE kase = 'revive'`;
+}
+
+const FULL_PATH_TABLES = ["__sp_fa", "__sp_recs", "__sp_undo", "__sp_prek", "__sp_pre", "__sp_cells", "__sp_ia", "__sp_rows", "__sp_redo", "__sp_nolive"];
+
+/** Inside the bucket's transaction, after the fast path: writes what `prepareFullPath` computed. */
+async function applyFullPath(
+  conn: DuckDBConnection,
+  p: { layout: Layout; targets: Targets; work: string; bucket: number; undoRunId: string; prep: FullPathPrep },
+): Promise<BucketResult> {
+  const { layout, targets } = p;
+  const acctCol = quoteIdent(layout.accountColumn);
+  const sMi = (alias: string) => monthIndexSql(layout.monthKind, `${alias}.${quoteIdent(layout.monthColumn)}`);
+  const changes = fullPathChanges(p);
+  const records = p.prep.records;
+  if (p.prep.accounts === 0) {
+    await execute(conn, "DROP TABLE IF EXISTS __sp_fa");
+    return { rowsInserted: 0, rowsUpdated: 0, latestRowsWritten: 0, records };
+  }
+  // the record index, its undo data first
+  await recordFullPathUndo(conn, { runId: p.undoRunId, targets, fa: "__sp_fa", records: "__sp_undo" });
+  await execute(
+    conn,
+    `DELETE FROM ${targets.records} r USING (${indexChanges(changes)}) w WHERE r.acct = w.acct AND r.mi = w.mi`,
+  );
+  await insertRecordIndex(conn, layout, targets.records, `(${indexChanges(changes)})`);
+  const revived = await queryOne(conn, `SELECT count(*) AS n FROM (${revives(changes)})`);
+  if (Number(revived?.n ?? 0) > 0) {
+    await execute(
+      conn,
+      `UPDATE ${targets.records} SET rx = TRUE
+       FROM (${revives(changes)}) w WHERE ${targets.records}.acct = w.acct AND ${targets.records}.mi = w.mi`,
+    );
+  }
   const counts = await queryOne(
     conn,
     `SELECT count(*) FILTER (WHERE existed) AS upd, count(*) FILTER (WHERE NOT existed) AS ins FROM __sp_rows`,
@@ -325,8 +390,8 @@ async function applyFullPath(
     conn,
     `SELECT count(*) AS n FROM ${targets.latest} WHERE ${acctCol} IN (SELECT acct FROM __sp_fa)`,
   );
-  await refreshTail(conn, layout, targets, "__sp_fa");
-  for (const t of ["__sp_fa", "__sp_prek", "__sp_pre", "__sp_cells", "__sp_rows", "__sp_redo", "__sp_nolive"]) await execute(conn, `DROP TABLE IF EXISTS ${t}`);
+  await refreshTail(conn, layout, targets, "__sp_fa", "__sp_recs");
+  for (const t of FULL_PATH_TABLES) await execute(conn, `DROP TABLE IF EXISTS ${t}`);
   return {
     rowsInserted: Number(counts?.ins ?? 0),
     rowsUpdated: Number(counts?.upd ?? 0),

@@ -70,20 +70,24 @@ function recordIndexFields(layout: Layout): Array<{ column: string; expr: string
   ];
 }
 
-/** Inserts the record-index rows of the work rows `from` (a relation or subquery). */
-export async function insertRecordIndex(conn: DuckDBConnection, layout: Layout, targets: Targets, from: string): Promise<void> {
+/**
+ * Inserts the record-index rows of the work rows `from` (a relation or subquery) into `into`: the
+ * record index, or the full path's copy of its rows in reach.
+ */
+export async function insertRecordIndex(conn: DuckDBConnection, layout: Layout, into: string, from: string): Promise<void> {
   const fields = recordIndexFields(layout);
   await execute(
     conn,
-    `INSERT INTO ${targets.records} (${fields.map((f) => f.column).join(", ")}) SELECT ${fields.map((f) => f.expr).join(", ")} FROM ${from}`,
+    `INSERT INTO ${into} (${fields.map((f) => f.column).join(", ")}) SELECT ${fields.map((f) => f.expr).join(", ")} FROM ${from}`,
   );
 }
 
 /**
- * Record-index rows as the relation the row builders read (acct, mi, ts, tomb, v{i}, s{i}, dflag,
- * row_exists), for the accounts `where` selects (a condition on `r`).
+ * Record-index rows of `table` (the record index, or a copy of some of its rows) as the relation
+ * the row builders read (acct, mi, ts, tomb, v{i}, s{i}, dflag, row_exists), for the accounts
+ * `where` selects (a condition on `r`).
  */
-export function indexRowsSql(layout: Layout, targets: Targets, where: string): string {
+export function indexRowsSql(layout: Layout, table: string, where: string): string {
   const cols = [
     "r.acct",
     "r.mi",
@@ -94,7 +98,7 @@ export function indexRowsSql(layout: Layout, targets: Targets, where: string): s
     "r.dflag",
     "r.rx AS row_exists",
   ];
-  return `SELECT ${cols.join(", ")} FROM ${targets.records} r WHERE ${where}`;
+  return `SELECT ${cols.join(", ")} FROM ${table} r WHERE ${where}`;
 }
 
 /** The grid character of one value: its first character, the placeholder for NULL. */
@@ -139,15 +143,22 @@ export function rowSelect(layout: Layout, src: string, baseTs: string, arrays: s
 /**
  * Recomputes the trailing-tombstone set for the accounts in `accounts` (a relation with `acct`):
  * those whose record index reaches past their newest live month cannot take the fast path.
+ * `records` holds their record-index rows: the index, or a copy of those accounts' rows.
  */
-export async function refreshTail(conn: DuckDBConnection, layout: Layout, targets: Targets, accounts: string): Promise<void> {
+export async function refreshTail(
+  conn: DuckDBConnection,
+  layout: Layout,
+  targets: Targets,
+  accounts: string,
+  records: string = targets.records,
+): Promise<void> {
   const acctCol = quoteIdent(layout.accountColumn);
   const lMi = monthIndexSql(layout.monthKind, `l.${quoteIdent(layout.monthColumn)}`);
   await execute(conn, `DELETE FROM ${targets.tail} WHERE acct IN (SELECT acct FROM ${accounts})`);
   await execute(
     conn,
     `INSERT INTO ${targets.tail}
-     SELECT r.acct FROM ${targets.records} r
+     SELECT r.acct FROM ${records} r
      LEFT JOIN (SELECT l.${acctCol} AS acct, ${lMi} AS lmi FROM ${targets.latest} l
                 WHERE l.${acctCol} IN (SELECT acct FROM ${accounts})) l ON l.acct = r.acct
      WHERE r.acct IN (SELECT acct FROM ${accounts})
