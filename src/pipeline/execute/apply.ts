@@ -227,19 +227,17 @@ async function prepareFullPath(
   if (Number(withRows?.n ?? 0) === 0) {
     await execute(conn, `CREATE OR REPLACE TEMP TABLE __sp_pre AS SELECT s.*, ${sMi("s")} AS __sp_mi FROM ${targets.summary} s LIMIT 0`);
   } else {
-    await execute(
-      conn,
-      `CREATE OR REPLACE TEMP TABLE __sp_prek AS
-       SELECT s.rowid AS rid FROM ${targets.summary} s JOIN (SELECT * FROM __sp_fa WHERE ${fa <= BELOW_ALL ? "TRUE" : BELOW_SAMPLE}) f ON f.acct = s.${acctCol}
-       WHERE ${sMi("s")} BETWEEN f.lo - ${L - 1} AND f.lo - 1
-       QUALIFY row_number() OVER (PARTITION BY s.${acctCol} ORDER BY ${sMi("s")} DESC) = 1`,
-    );
+    // one statement: the rowids are found and fetched in the same snapshot (a checkpoint between
+    // two statements may move rows, and so their rowids)
     await execute(
       conn,
       `CREATE OR REPLACE TEMP TABLE __sp_pre AS
-       SELECT s.*, ${sMi("s")} AS __sp_mi FROM ${targets.summary} s WHERE s.rowid IN (SELECT rid FROM __sp_prek)`,
+       WITH k AS (SELECT s.rowid AS rid FROM ${targets.summary} s
+                  JOIN (SELECT * FROM __sp_fa WHERE ${fa <= BELOW_ALL ? "TRUE" : BELOW_SAMPLE}) f ON f.acct = s.${acctCol}
+                  WHERE ${sMi("s")} BETWEEN f.lo - ${L - 1} AND f.lo - 1
+                  QUALIFY row_number() OVER (PARTITION BY s.${acctCol} ORDER BY ${sMi("s")} DESC) = 1)
+       SELECT s.*, ${sMi("s")} AS __sp_mi FROM ${targets.summary} s WHERE s.rowid IN (SELECT rid FROM k)`,
     );
-    await execute(conn, "DROP TABLE IF EXISTS __sp_prek");
   }
 
   // the index rows in reach: a row's element 0 is its month's value in V, its window the L months
@@ -303,7 +301,7 @@ function revives(changes: string): string {
   return `SELECT acct, mi FROM (${changes}) WHERE kase = 'revive'`;
 }
 
-const FULL_PATH_TABLES = ["__sp_fa", "__sp_recs", "__sp_undo", "__sp_prek", "__sp_pre", "__sp_cells", "__sp_ia", "__sp_rows", "__sp_redo", "__sp_nolive"];
+const FULL_PATH_TABLES = ["__sp_fa", "__sp_recs", "__sp_undo", "__sp_pre", "__sp_cells", "__sp_ia", "__sp_rows", "__sp_redo", "__sp_nolive"];
 
 /** Inside the bucket's transaction, after the fast path: writes what `prepareFullPath` computed. */
 async function applyFullPath(
