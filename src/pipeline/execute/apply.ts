@@ -178,10 +178,9 @@ interface FullPathPrep {
 }
 
 /**
- * Outside the bucket's transaction, like `prepareFastPath` and for the same reason (temporary
- * tables created inside the transaction read back about ten times slower there): everything the
- * full path computes from committed tables and the batch. The fast path's accounts are not in reach,
- * so what the transaction writes first does not change it.
+ * Outside the bucket's transaction (see `prepareBucket`): everything the full path computes from
+ * committed tables and the batch. The fast path's accounts are not in reach, so what the
+ * transaction writes first does not change it.
  * - `__sp_fa`: the accounts in reach, from their first changed month `lo` to `hi`, L-1 months
  *   past the last;
  * - `__sp_recs`: their record-index rows, scanned once (the index holds V with each record's
@@ -217,9 +216,7 @@ async function prepareFullPath(
     conn,
     `CREATE OR REPLACE TEMP TABLE __sp_undo AS SELECT r.* FROM __sp_recs r SEMI JOIN (${changes}) w ON w.acct = r.acct AND w.mi = r.mi`,
   );
-  await execute(conn, `DELETE FROM __sp_recs r USING (${indexChanges(changes)}) w WHERE r.acct = w.acct AND r.mi = w.mi`);
-  await insertRecordIndex(conn, layout, "__sp_recs", `(${indexChanges(changes)})`);
-  await execute(conn, `UPDATE __sp_recs SET rx = TRUE FROM (${revives(changes)}) w WHERE __sp_recs.acct = w.acct AND __sp_recs.mi = w.mi`);
+  await applyIndexChanges(conn, layout, "__sp_recs", changes);
 
   // the existing row just below each rewritten range (each row fetched touches its own vector of
   // the summary: in a large bucket a sample of the accounts)
@@ -291,14 +288,20 @@ function fullPathChanges(p: { work: string; bucket: number }): string {
   return `SELECT * FROM ${p.work} WHERE bucket = ${p.bucket} AND NOT fast AND kase <> 'stale'`;
 }
 
-/** The records the record index takes: all but a revive, which keeps its tombstone in force. */
-function indexChanges(changes: string): string {
-  return `SELECT * FROM (${changes}) WHERE kase <> 'revive'`;
-}
-
-/** The revived months: their record in force is a tombstone, and they gain their row. */
-function revives(changes: string): string {
-  return `SELECT acct, mi FROM (${changes}) WHERE kase = 'revive'`;
+/**
+ * The full path's records applied to `table`, the record index or `__sp_recs`, its copy of the
+ * rows in reach: each record replaces the row of its key, but a revive, which keeps its tombstone
+ * in force and marks that its month now has a row.
+ */
+async function applyIndexChanges(conn: DuckDBConnection, layout: Layout, table: string, changes: string): Promise<void> {
+  const taken = `SELECT * FROM (${changes}) WHERE kase <> 'revive'`;
+  const revives = `SELECT acct, mi FROM (${changes}) WHERE kase = 'revive'`;
+  await execute(conn, `DELETE FROM ${table} r USING (${taken}) w WHERE r.acct = w.acct AND r.mi = w.mi`);
+  await insertRecordIndex(conn, layout, table, `(${taken})`);
+  const revived = await queryOne(conn, `SELECT count(*) AS n FROM (${revives})`);
+  if (Number(revived?.n ?? 0) > 0) {
+    await execute(conn, `UPDATE ${table} SET rx = TRUE FROM (${revives}) w WHERE ${table}.acct = w.acct AND ${table}.mi = w.mi`);
+  }
 }
 
 const FULL_PATH_TABLES = ["__sp_fa", "__sp_recs", "__sp_undo", "__sp_pre", "__sp_cells", "__sp_ia", "__sp_rows", "__sp_redo", "__sp_nolive"];
@@ -314,24 +317,12 @@ async function applyFullPath(
   const changes = fullPathChanges(p);
   const records = p.prep.records;
   if (p.prep.accounts === 0) {
-    await execute(conn, "DROP TABLE IF EXISTS __sp_fa");
+    for (const t of FULL_PATH_TABLES) await execute(conn, `DROP TABLE IF EXISTS ${t}`);
     return { rowsInserted: 0, rowsUpdated: 0, latestRowsWritten: 0, records };
   }
   // the record index, its undo data first
   await recordFullPathUndo(conn, { runId: p.undoRunId, targets, fa: "__sp_fa", records: "__sp_undo" });
-  await execute(
-    conn,
-    `DELETE FROM ${targets.records} r USING (${indexChanges(changes)}) w WHERE r.acct = w.acct AND r.mi = w.mi`,
-  );
-  await insertRecordIndex(conn, layout, targets.records, `(${indexChanges(changes)})`);
-  const revived = await queryOne(conn, `SELECT count(*) AS n FROM (${revives(changes)})`);
-  if (Number(revived?.n ?? 0) > 0) {
-    await execute(
-      conn,
-      `UPDATE ${targets.records} SET rx = TRUE
-       FROM (${revives(changes)}) w WHERE ${targets.records}.acct = w.acct AND ${targets.records}.mi = w.mi`,
-    );
-  }
+  await applyIndexChanges(conn, layout, targets.records, changes);
   const counts = await queryOne(
     conn,
     `SELECT count(*) FILTER (WHERE existed) AS upd, count(*) FILTER (WHERE NOT existed) AS ins FROM __sp_rows`,
