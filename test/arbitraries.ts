@@ -13,7 +13,7 @@ export const recordArb = (accounts: string[]) =>
     stat: fc.oneof({ arbitrary: fc.constant("11"), weight: 6 }, { arbitrary: fc.constant(null), weight: 2 }, { arbitrary: fc.constantFrom("DA", "DF"), weight: 2 }),
     typ: fc.constantFrom("A", "B", null),
     balance: fc.oneof(fc.integer({ min: -5, max: 500 }), fc.constant(null)),
-    rating: fc.constantFrom("0", "1", "c", "X", null),
+    rating: fc.constantFrom("0", "1", "c", "X", " ", null),
     limit: fc.oneof(fc.constant(-1), fc.integer({ min: 0, max: 900 }), fc.constant(null)),
   }) as fc.Arbitrary<RefRecord>;
 

@@ -71,7 +71,8 @@ function tsText(seconds: number): string {
 function csvField(v: string | number | null): string {
   if (v === null) return "";
   const s = String(v);
-  return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+  // quoted when it has blanks at either end, which a reader could trim away
+  return /[",\n]|^\s|\s$/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
 /** Writes one batch as the next CSV file of the workspace (file names sort in batch order). */

@@ -85,7 +85,8 @@ export function referenceTables(batches: RefRecord[][], cfg: RefConfig): { summa
       balance: hist(cfg.lengths.balance, mapBalance),
       rating,
       limit: hist(cfg.lengths.limit, mapLimit),
-      grid: rating.map((x) => (x === null ? cfg.placeholder : x.slice(0, 1))).join(""),
+      // the placeholder for NULL, and for an empty string (no first character)
+      grid: rating.map((x) => (x === null || x === "" ? cfg.placeholder : x.slice(0, 1))).join(""),
     });
   }
   const latest: RefRow[] = [];

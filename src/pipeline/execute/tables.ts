@@ -101,9 +101,12 @@ export function indexRowsSql(layout: Layout, table: string, where: string): stri
   return `SELECT ${cols.join(", ")} FROM ${table} r WHERE ${where}`;
 }
 
-/** The grid character of one value: its first character, the placeholder for NULL. */
+/**
+ * The grid character of one value: its first character, the placeholder for NULL and for an empty
+ * string (which has no first character: without it the grid lost a month and every later one shifted).
+ */
 export function gridChar(valueExpr: string, placeholder: string): string {
-  return `coalesce(left(CAST(${valueExpr} AS VARCHAR), 1), '${placeholder.replaceAll("'", "''")}')`;
+  return `coalesce(nullif(left(CAST(${valueExpr} AS VARCHAR), 1), ''), '${placeholder.replaceAll("'", "''")}')`;
 }
 
 /** The grid string of a rolling array: one character a month, the placeholder for NULL. */
