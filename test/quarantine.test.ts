@@ -152,6 +152,25 @@ describe("quarantine", () => {
     expect(await s.tables()).toEqual(s.expected());
   });
 
+  it("integer keys read from CSV text: a key with leading zeros or a plus sign is quarantined, not merged into the plain integer", async () => {
+    // TRY_CAST('007' AS BIGINT) = 7: the record of '007' replaced account 7's as an equal-timestamp conflict
+    const s = scenario({ accountKind: "BIGINT", monthKind: "date" });
+    const good = [rec("7", "2024-02", 10), rec("-3", "2024-02", 10)];
+    writeRawCsv(s.ws, CSV_HEADER, [
+      ["7", "2024-02-01", T10, "11", "A", "100", "0", "1000"],
+      ["007", "2024-02-01", T10, "11", "A", "555", "0", "1000"],
+      ["+7", "2024-02-01", T10, "11", "A", "556", "0", "1000"],
+      ["-3", "2024-02-01", T10, "11", "A", "100", "0", "1000"],
+    ]);
+    const r = await s.runOnly({ now }, good);
+    ok(r);
+    expect(r.counts).toMatchObject({ read: 4, quarantined: 2, newAccountRecords: 2, equalTimestampConflicts: 0 });
+    const q = await quarantined(s, r.runId);
+    expect(q.map((x) => x.key)).toEqual(["007", "+7"]);
+    for (const x of q) expect(x.reason).toMatch(/^account key is not a plain integer .*keys\.account_type/);
+    expect(await s.tables()).toEqual(s.expected());
+  });
+
   it("a source file without the month column fails the run, naming the column and keys.month; nothing is written", async () => {
     const s = scenario();
     ok(await s.ingest([rec("A", "2024-01", 10), rec("A", "2024-02", 10)]));

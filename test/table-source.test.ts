@@ -174,6 +174,26 @@ describe("table source", () => {
     expect(await s.tables()).toEqual({ summary: sortRows(want.summary), latest: sortRows(want.latest) });
   });
 
+  it("a VARCHAR key column keeps text keys even when the first batch's keys all look like integers", async () => {
+    // they were read as BIGINT keys: a later 'X9' was quarantined and '010' became account 10
+    const s = await tableScenario();
+    // the key type left to the source, as the default config does
+    s.ws.config = parseConfig({ ...s.ws.config, keys: { ...s.ws.config.keys, account_type: null } });
+    const first = [rec("1", "2024-01", 10), rec("2", "2024-01", 10)];
+    await insert(s, first);
+    ok(await s.runOnly({}, first));
+    const second = [rec("X9", "2024-02", 20), rec("010", "2024-02", 20), rec("10", "2024-02", 20), rec("1", "2024-02", 20)];
+    await insert(s, second);
+    const r = await s.runOnly({}, second);
+    ok(r);
+    expect(r.counts).toMatchObject({ read: 4, quarantined: 0 });
+    expect(await s.sql(`SELECT data_type FROM duckdb_columns() WHERE table_name = 'summary' AND column_name = 'cons_acct_key'`)).toEqual([
+      { data_type: "VARCHAR" },
+    ]);
+    expect(await s.tables()).toEqual(s.expected());
+    expect((await s.tables()).latest.map((l) => l.acct).sort()).toEqual(["010", "1", "10", "2", "X9"]);
+  });
+
   it("an initial run quarantines table rows with a NULL base_ts", async () => {
     const s = await tableScenario();
     await insert(s, batch1);

@@ -471,7 +471,8 @@ class RunContext {
       checkRequiredColumns(cfg, columns, sourceName);
       // the existing summary fixes the kinds of keys and months
       const existing = rec.mode === "incremental" ? await existingKinds(this.conn, cfg) : null;
-      const kinds = await resolveKinds(this.conn, cfg, raw, columns, existing);
+      const keysReadAsText = rec.input.kind === "files" && rec.input.format === "csv";
+      const kinds = await resolveKinds(this.conn, cfg, raw, columns, existing, { keysReadAsText });
       const exprs = await checkConfigExpressions(this.conn, cfg, columns.map((c) => c.name));
       const layout = buildLayout(cfg, kinds, exprs);
       const common = {
@@ -480,6 +481,7 @@ class RunContext {
         now: this.now(),
         hasFileColumn: rec.input.kind === "files",
         hasPreReason: rec.input.kind === "files" && rec.input.format === "csv",
+        accountIsText: columns.find((c) => c.name.toLowerCase() === cfg.keys.account.toLowerCase())?.type === "VARCHAR",
         sourceName,
       };
       return await this.timed("stage", async () => {

@@ -126,6 +126,7 @@ export async function resolveKinds(
   rawTable: string,
   columns: SourceColumn[],
   existing: { accountKind: AccountKind; monthKind: MonthKind } | null,
+  opts: { keysReadAsText: boolean },
 ): Promise<{ accountKind: AccountKind; monthKind: MonthKind }> {
   const typeOf = (name: string) => columns.find((c) => c.name.toLowerCase() === name.toLowerCase())?.type ?? "VARCHAR";
   let accountKind: AccountKind | null = cfg.keys.account_type ?? existing?.accountKind ?? null;
@@ -134,8 +135,10 @@ export async function resolveKinds(
   if (!accountKind) {
     const t = typeOf(cfg.keys.account);
     accountKind = accountKindOfType(t);
-    if (accountKind === "VARCHAR") {
-      // text keys that all look like plain integers (without leading zeros) are integer keys
+    if (accountKind === "VARCHAR" && opts.keysReadAsText) {
+      // a CSV file has no types (its keys are read as text): keys that all look like plain integers
+      // (without leading zeros) are integer keys. A typed source (a table, Parquet) keeps its type:
+      // a VARCHAR column of keys that look like integers today may hold 'X9' or '010' tomorrow.
       const col = quoteIdent(cfg.keys.account);
       const r = await queryOne(
         conn,
@@ -196,6 +199,8 @@ export async function buildStage(
     hasFileColumn: boolean;
     /** The raw table carries pre-computed quarantine reasons (CSV retyping). */
     hasPreReason: boolean;
+    /** The raw account column is text (its keys are parsed into the layout's kind). */
+    accountIsText: boolean;
     sourceName: string;
   },
 ): Promise<void> {
@@ -204,6 +209,7 @@ export async function buildStage(
   const acct = quoteIdent(cfg.keys.account);
   const month = quoteIdent(cfg.keys.month);
   const acctType = layout.accountKind;
+  const textToInt = acctType === "BIGINT" && p.accountIsText;
   const nowMi = monthIndexOf(p.now.getUTCFullYear(), p.now.getUTCMonth() + 1);
   const maxMi = nowMi + cfg.validation.max_future_months;
   const tsExpr = layout.timestampColumn
@@ -217,7 +223,11 @@ export async function buildStage(
     // rows of a table created in an open transaction get row ids from a large base: count from 0
     `rowid - (SELECT min(rowid) FROM ${raw}) AS __sp_pos`,
     p.hasFileColumn ? `${quoteIdent(FILE_COLUMN)} AS __sp_file` : `CAST(NULL AS VARCHAR) AS __sp_file`,
-    `TRY_CAST(${acct} AS ${acctType}) AS __sp_acct`,
+    // text keys into BIGINT keys: plain integers only, or '010' would become account 10
+    textToInt
+      ? `CASE WHEN regexp_full_match(trim(${acct}), '-?(0|[1-9][0-9]*)') THEN TRY_CAST(${acct} AS BIGINT) END AS __sp_acct`
+      : `TRY_CAST(${acct} AS ${acctType}) AS __sp_acct`,
+    textToInt ? `TRY_CAST(${acct} AS BIGINT) IS NOT NULL AS __sp_acct_int` : `FALSE AS __sp_acct_int`,
     `${acct} IS NULL AS __sp_acct_null`,
     `${parseMonthSql(layout.monthKind, month)} AS __sp_mi`,
     `${month} IS NULL AS __sp_month_null`,
@@ -232,6 +242,7 @@ export async function buildStage(
   const reasons = [
     ...(p.hasPreReason ? [`WHEN __sp_pre IS NOT NULL THEN __sp_pre`] : []),
     `WHEN __sp_acct IS NULL AND __sp_acct_null THEN 'null account key'`,
+    `WHEN __sp_acct IS NULL AND __sp_acct_int THEN 'account key is not a plain integer (leading zeros or a sign?), as the summary''s BIGINT keys need; set keys.account_type to VARCHAR for text keys'`,
     `WHEN __sp_acct IS NULL THEN 'unparsable account key'`,
     `WHEN __sp_mi IS NULL AND __sp_month_null THEN 'null month'`,
     `WHEN __sp_mi IS NULL THEN 'unparsable month'`,
