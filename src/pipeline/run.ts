@@ -475,6 +475,7 @@ class RunContext {
       const kinds = await resolveKinds(this.conn, cfg, raw, columns, existing, { keysReadAsText });
       const exprs = await checkConfigExpressions(this.conn, cfg, columns.map((c) => c.name));
       const layout = buildLayout(cfg, kinds, exprs);
+      const fixedTypes = existing ? await existingScalarTypes(this.conn, cfg, layout) : undefined;
       const common = {
         rawTable: raw,
         stageTable: stage,
@@ -485,7 +486,7 @@ class RunContext {
         sourceName,
       };
       return await this.timed("stage", async () => {
-        await buildStage(this.conn, { ...common, cfg, layout, ingestTs: rec.ingestTs });
+        await buildStage(this.conn, { ...common, cfg, layout, ingestTs: rec.ingestTs, fixedTypes });
         await collectQuarantine(this.conn, { ...common, rowsTable: quarantineRows, runId: this.runId });
         const stageCols = await tableColumns(this.conn, "temp", stageTableName(this.runId));
         const typeOf = (n: string) => stageCols.find((c) => c.name === n)?.type ?? "VARCHAR";
@@ -705,6 +706,17 @@ async function existingKinds(
   const accountKind = accountKindOfType(a.type);
   const monthKind = monthKindOfType(m.type);
   return accountKind && monthKind ? { accountKind, monthKind } : null;
+}
+
+/** The summary's types of the scalar columns and the delete flag (null for a column it lacks). */
+async function existingScalarTypes(
+  conn: DuckDBConnection,
+  cfg: PipelineConfig,
+  layout: Layout,
+): Promise<{ scalars: (string | null)[]; dflag: string | null }> {
+  const cols = await tableColumns(conn, "main", cfg.tables.summary);
+  const typeOf = (name: string) => cols.find((c) => c.name === name)?.type ?? null;
+  return { scalars: layout.scalars.map((sc) => typeOf(sc.name)), dflag: layout.deleteFlag ? typeOf(layout.deleteFlag.column) : null };
 }
 
 async function dropBuildTables(conn: DuckDBConnection, t: Targets): Promise<void> {

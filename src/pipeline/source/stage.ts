@@ -201,6 +201,12 @@ export async function buildStage(
     hasPreReason: boolean;
     /** The raw account column is text (its keys are parsed into the layout's kind). */
     accountIsText: boolean;
+    /**
+     * The types the existing tables hold the scalars (by index) and the delete flag in: the batch's
+     * values are cast to them (a CSV file's sniffed types change from file to file), and one that
+     * does not cast is quarantined.
+     */
+    fixedTypes?: { scalars: (string | null)[]; dflag: string | null };
     sourceName: string;
   },
 ): Promise<void> {
@@ -210,6 +216,8 @@ export async function buildStage(
   const month = quoteIdent(cfg.keys.month);
   const acctType = layout.accountKind;
   const textToInt = acctType === "BIGINT" && p.accountIsText;
+  const scalarTypes = p.fixedTypes?.scalars ?? [];
+  const dflagType = p.fixedTypes?.dflag ?? null;
   const nowMi = monthIndexOf(p.now.getUTCFullYear(), p.now.getUTCMonth() + 1);
   const maxMi = nowMi + cfg.validation.max_future_months;
   const tsExpr = layout.timestampColumn
@@ -255,6 +263,23 @@ export async function buildStage(
           `rolling_columns[${i}] (${r.name}): value does not cast to ${r.dataType}: `,
         )} || left(CAST(__sp_rawv${i} AS VARCHAR), 100)`,
     ),
+    ...layout.scalars.flatMap((sc, i) => {
+      const t = scalarTypes[i];
+      return t
+        ? [
+            `WHEN __sp_s${i} IS NOT NULL AND TRY_CAST(__sp_s${i} AS ${t}) IS NULL THEN ${quoteString(
+              `columns[${i}] (${sc.name}): value does not cast to ${t}, the type of the summary's column: `,
+            )} || left(CAST(__sp_s${i} AS VARCHAR), 100)`,
+          ]
+        : [];
+    }),
+    ...(dflagType && layout.deleteFlag
+      ? [
+          `WHEN __sp_dflag IS NOT NULL AND TRY_CAST(__sp_dflag AS ${dflagType}) IS NULL THEN ${quoteString(
+            `keys.delete_flag (${layout.deleteFlag.column}): value does not cast to ${dflagType}, the type of the summary's column: `,
+          )} || left(CAST(__sp_dflag AS VARCHAR), 100)`,
+        ]
+      : []),
   ];
   const outer = [
     `__sp_pos AS pos`,
@@ -263,9 +288,9 @@ export async function buildStage(
     `CAST(__sp_mi AS INTEGER) AS mi`,
     `__sp_ts AS ts`,
     `__sp_tomb AS tomb`,
-    `__sp_dflag AS dflag`,
+    dflagType ? `TRY_CAST(__sp_dflag AS ${dflagType}) AS dflag` : `__sp_dflag AS dflag`,
     ...layout.rolling.map((r, i) => `TRY_CAST(__sp_rawv${i} AS ${r.sqlType}) AS v${i}`),
-    ...layout.scalars.map((_, i) => `__sp_s${i} AS s${i}`),
+    ...layout.scalars.map((_, i) => (scalarTypes[i] ? `TRY_CAST(__sp_s${i} AS ${scalarTypes[i]}) AS s${i}` : `__sp_s${i} AS s${i}`)),
     `CASE ${reasons.join(" ")} END AS reason`,
   ];
   try {
