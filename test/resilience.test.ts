@@ -8,7 +8,7 @@ import { createRunRecorder } from "../src/control/recorder";
 import type { PipelineEvent, RunOptions } from "../src/pipeline/api";
 import { PipelineError } from "../src/pipeline/errors";
 import { backoffDelay } from "../src/pipeline/execute/retry";
-import { runPipeline } from "../src/pipeline/run";
+import { rollbackPipeline, runPipeline } from "../src/pipeline/run";
 import { disposeWorkspace, makeWorkspace, readTables, REF_CONFIG, writeBatch, type Workspace } from "./harness";
 import { referenceTables, sortRows, type RefRecord } from "./reference";
 
@@ -178,6 +178,43 @@ describe("fault injection", () => {
     await expect(runPipeline({ config: ws.config, resume: failed.runId })).rejects.toMatchObject({ code: "RUN_STATE" });
     const again = await runPipeline({ config: ws.config });
     expect(again.counts.read).toBe(0);
+  });
+
+  it("refuses to resume a failed run a later run has superseded, unless that run was rolled back", async () => {
+    // the resume applied the failed run's remaining buckets over the later run's tables: duplicate
+    // (account, month) rows and arrays that disagree
+    const ws = workspace("superseded");
+    manyBuckets(ws, 3);
+    const batches = syntheticBatches(30, 8, 11);
+    writeBatch(ws, batches[0] ?? []);
+    expect((await runPipeline({ config: ws.config })).status).toBe("succeeded");
+    writeBatch(ws, batches[1] ?? []);
+    let attempts = 0;
+    const failed = await runPipeline({
+      config: ws.config,
+      hooks: {
+        beforeBucketCommit: () => {
+          if (++attempts === 3) throw new PipelineError("SOURCE", "injected permanent fault", { retryable: false });
+        },
+      },
+    });
+    expect(failed.status).toBe("failed");
+    const later = await runPipeline({ config: ws.config });
+    expect(later.status).toBe("succeeded");
+    const expected = referenceTables(batches, REF_CONFIG);
+    const resume = runPipeline({ config: ws.config, resume: failed.runId });
+    await expect(resume).rejects.toMatchObject({ code: "RUN_STATE" });
+    await expect(resume).rejects.toThrow(new RegExp(`run ${later.runId} \\(succeeded\\) started after it`));
+    let got = await readTables(ws);
+    expect(sortRows(got.summary)).toEqual(expected.summary);
+    expect(sortRows(got.latest)).toEqual(expected.latest);
+    // once the later run is rolled back, the failed run is the newest again and resumes
+    await rollbackPipeline(ws.config, later.runId);
+    const resumed = await runPipeline({ config: ws.config, resume: failed.runId });
+    expect(resumed.error ?? "").toBe("");
+    got = await readTables(ws);
+    expect(sortRows(got.summary)).toEqual(expected.summary);
+    expect(sortRows(got.latest)).toEqual(expected.latest);
   });
 
   it("refuses to resume an unknown run", async () => {

@@ -376,6 +376,20 @@ class RunContext {
     if (!run) throw new PipelineError("RUN_STATE", `no run ${this.runId} in this engine database`, { where: this.runId });
     if (run.status === "succeeded") throw new PipelineError("RUN_STATE", `run ${this.runId} already succeeded; nothing to resume`, { where: this.runId });
     if (!run.inputJson) throw new PipelineError("RUN_STATE", `run ${this.runId} recorded no input; start a new run`, { where: this.runId });
+    // a run started after it has taken its input (the watermark or manifest had not moved): the
+    // rest of this run's buckets would apply that input again over the later run's tables
+    const later = await queryOne(
+      this.conn,
+      `SELECT run_id, status FROM ${stateTable("runs")} WHERE seq > $1 AND status <> 'rolled_back' ORDER BY seq LIMIT 1`,
+      [run.seq],
+    );
+    if (later) {
+      throw new PipelineError(
+        "RUN_STATE",
+        `run ${this.runId} cannot be resumed: run ${String(later.run_id)} (${String(later.status)}) started after it and took its input; start a new run, or roll back the later runs first`,
+        { where: this.runId },
+      );
+    }
     const config = configSchema.parse(JSON.parse(run.configJson));
     this.mode = run.mode === "initial" ? "initial" : "incremental";
     await execute(this.conn, `UPDATE ${stateTable("runs")} SET status = 'running', owner = $2, error = NULL WHERE run_id = $1`, [this.runId, owner]);
