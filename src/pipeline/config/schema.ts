@@ -224,6 +224,15 @@ export const configSchema = z
         message: "a table source needs a timestamp column: the incremental watermark is kept on it",
       });
     }
+    // every output table its own, and none the source: an initial run replaces its tables
+    const tables = new Map<string, string>();
+    if (cfg.source.kind === "table") tables.set(cfg.source.name.toLowerCase(), "the source table (source.name)");
+    for (const key of ["summary", "latest_summary", "quarantine"] as const) {
+      const name = cfg.tables[key];
+      const prev = tables.get(name.toLowerCase());
+      if (prev) ctx.addIssue({ code: "custom", path: ["tables", key], message: `table name "${name}" is already ${prev}` });
+      else tables.set(name.toLowerCase(), `tables.${key}`);
+    }
     if (cfg.resilience.backoff_max_ms < cfg.resilience.backoff_base_ms) {
       ctx.addIssue({ code: "custom", path: ["resilience", "backoff_max_ms"], message: "must be ≥ backoff_base_ms" });
     }
