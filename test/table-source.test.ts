@@ -194,6 +194,17 @@ describe("table source", () => {
     expect((await s.tables()).latest.map((l) => l.acct).sort()).toEqual(["010", "1", "10", "2", "X9"]);
   });
 
+  it("a mapper that does not fit the source column's type fails the run as a config error naming the field, not as a resumable failure", async () => {
+    const s = await tableScenario();
+    await withConnection(s.ws.database, (conn) => execute(conn, `ALTER TABLE accounts_all ALTER balance_am TYPE VARCHAR`));
+    await insert(s, batch1);
+    const r = await s.runOnly({}, batch1);
+    expect(r.status).toBe("failed");
+    expect(r.errorCode).toBe("CONFIG_INVALID");
+    expect(r.error).toMatch(/^a configured expression does not fit the source's columns \(accounts_all\): rolling_columns\[0\]\.mapper_expr: Binder Error/);
+    expect(await s.tables()).toEqual({ summary: [], latest: [] });
+  });
+
   it("an initial run quarantines table rows with a NULL base_ts", async () => {
     const s = await tableScenario();
     await insert(s, batch1);

@@ -46,7 +46,9 @@ export function isPipelineError(err: unknown): err is PipelineError {
 /** A one-line description of any error, for logs, the CLI and the audit trail. */
 export function describeError(err: unknown): string {
   if (err instanceof PipelineError) {
-    const issues = err.issues.length ? `: ${err.issues.map((i) => `${i.path}: ${i.message}`).join("; ")}` : "";
+    // an issue the message already states (a single one often is the message) is not said twice
+    const listed = err.issues.map((i) => `${i.path}: ${i.message}`).filter((t) => !err.message.includes(t));
+    const issues = listed.length ? `: ${listed.join("; ")}` : "";
     return `${err.message}${issues}`.replace(/\s+/g, " ").trim();
   }
   if (err instanceof Error) {

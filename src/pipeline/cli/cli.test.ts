@@ -365,7 +365,7 @@ describe("summary-pipeline", () => {
     expect(r.code).toBe(EXIT_RESUMABLE);
     const m = /^summary-pipeline: run ([0-9a-f]{8}) failed: (.+)\nresume with: summary-pipeline --resume ([0-9a-f]{8}) --config (.+)\n$/.exec(r.stderr);
     expect(m?.[1]).toBe(m?.[3]);
-    expect(m?.[2]).toContain("cannot evaluate the configured columns");
+    expect(m?.[2]).toMatch(/^a configured expression fails on a value of the source \(accounts_all\): rolling_columns\[3\]\.mapper_expr: Conversion Error/);
     expect(m?.[4]).toBe(file);
     const resumed = await cli(["--config", file, "--resume", m?.[1] ?? "", "--json"]);
     expect(resumed.code).toBe(EXIT_RESUMABLE);

@@ -299,11 +299,43 @@ export async function buildStage(
       `CREATE OR REPLACE TEMP TABLE ${p.stageTable} AS SELECT ${outer.join(", ")} FROM (SELECT ${inner.join(", ")} FROM ${raw})`,
     );
   } catch (err) {
-    throw new PipelineError("SOURCE", `cannot evaluate the configured columns on the source: ${firstLine(err)}`, {
-      where: p.sourceName,
-      cause: err,
-    });
+    throw await expressionError(conn, cfg, layout, raw, p.sourceName, err);
   }
+}
+
+/**
+ * The error of a stage that failed: the configured expression that fails on the source, by its field
+ * path. One that cannot bind to the source's columns (a function over a column of another type) is a
+ * config error, which no retry or resume fixes; one that fails on a value is the source's.
+ */
+async function expressionError(
+  conn: DuckDBConnection,
+  cfg: PipelineConfig,
+  layout: Layout,
+  raw: string,
+  sourceName: string,
+  err: unknown,
+): Promise<PipelineError> {
+  const fields = [
+    ...layout.rolling.map((r, i) => ({ expr: r.expr, path: `rolling_columns[${i}].${cfg.rolling_columns[i]?.mapper_expr ? "mapper_expr" : "source_column"}` })),
+    ...layout.scalars.map((sc, i) => ({ expr: sc.expr, path: `columns[${i}].${cfg.columns[i]?.expr ? "expr" : "source_column"}` })),
+  ];
+  for (const f of fields) {
+    try {
+      await queryOne(conn, `SELECT count(${f.expr}) AS n FROM ${raw}`);
+    } catch (e) {
+      const message = firstLine(e);
+      const binding = /^Binder Error/i.test(message);
+      return new PipelineError(
+        binding ? "CONFIG_INVALID" : "SOURCE",
+        binding
+          ? `a configured expression does not fit the source's columns (${sourceName})`
+          : `a configured expression fails on a value of the source (${sourceName})`,
+        { where: f.path, issues: [{ path: f.path, message }], cause: e, retryable: false },
+      );
+    }
+  }
+  return new PipelineError("SOURCE", `cannot evaluate the configured columns on the source: ${firstLine(err)}`, { where: sourceName, cause: err });
 }
 
 export interface QuarantineInput {
