@@ -11,17 +11,28 @@ import { stateTable, tableColumns, tableExists } from "./state/store";
 import { expireUndo } from "./undo";
 
 export interface OptimizeResult {
+  /** Bytes in the blocks the data uses, before and after. */
   bytesBefore: number;
   bytesAfter: number;
+  /**
+   * The database file's size, before and after: DuckDB reuses the blocks it frees but does not
+   * shrink the file, and the rewrite holds both copies of a table until its checkpoint.
+   */
+  fileBytesBefore: number;
+  fileBytesAfter: number;
   tables: { name: string; rows: number }[];
   /** Runs whose undo data was dropped (beyond optimization.undo_retention_runs). */
   undoExpired: string[];
   durationMs: number;
 }
 
-async function databaseBytes(conn: DuckDBConnection): Promise<number> {
-  const r = await queryOne(conn, "SELECT used_blocks, block_size FROM pragma_database_size() WHERE database_name = current_database()");
-  return Number(r?.used_blocks ?? 0) * Number(r?.block_size ?? 0);
+async function databaseBytes(conn: DuckDBConnection): Promise<{ used: number; file: number }> {
+  const r = await queryOne(
+    conn,
+    "SELECT used_blocks, total_blocks, block_size FROM pragma_database_size() WHERE database_name = current_database()",
+  );
+  const block = Number(r?.block_size ?? 0);
+  return { used: Number(r?.used_blocks ?? 0) * block, file: Number(r?.total_blocks ?? 0) * block };
 }
 
 export async function ensureOptimizeLog(conn: DuckDBConnection): Promise<void> {
@@ -47,7 +58,7 @@ export async function optimizeTables(conn: DuckDBConnection, cfg: PipelineConfig
   const t0 = performance.now();
   await ensureOptimizeLog(conn);
   await execute(conn, "CHECKPOINT");
-  const bytesBefore = await databaseBytes(conn);
+  const before = await databaseBytes(conn);
   const undoExpired = await inTransaction(conn, () => expireUndo(conn, cfg.optimization.undo_retention_runs));
   const tables: { name: string; rows: number }[] = [];
   const sorted = async (schema: string, name: string, order: string) => {
@@ -75,13 +86,21 @@ export async function optimizeTables(conn: DuckDBConnection, cfg: PipelineConfig
   await sorted("_sp", "records", "acct, mi");
   await execute(conn, "CHECKPOINT");
   await execute(conn, "ANALYZE");
-  const bytesAfter = await databaseBytes(conn);
+  const after = await databaseBytes(conn);
   const seq = await queryOne(conn, `SELECT coalesce(max(seq), 0) AS s FROM ${stateTable("runs")}`);
   await execute(conn, `INSERT INTO ${stateTable("optimize_log")} VALUES (now(), $1, $2, $3, $4)`, [
     Number(seq?.s ?? 0),
-    bytesBefore,
-    bytesAfter,
+    before.used,
+    after.used,
     trigger,
   ]);
-  return { bytesBefore, bytesAfter, tables, undoExpired, durationMs: Math.round(performance.now() - t0) };
+  return {
+    bytesBefore: before.used,
+    bytesAfter: after.used,
+    fileBytesBefore: before.file,
+    fileBytesAfter: after.file,
+    tables,
+    undoExpired,
+    durationMs: Math.round(performance.now() - t0),
+  };
 }

@@ -338,7 +338,7 @@ class RunContext {
         type: "log",
         runId: this.runId,
         level: "info",
-        message: `optimized the tables after ${every} runs: ${r.bytesBefore} → ${r.bytesAfter} bytes`,
+        message: `optimized the tables after ${every} runs: data ${r.bytesBefore} → ${r.bytesAfter} bytes, file ${r.fileBytesBefore} → ${r.fileBytesAfter} bytes`,
       });
     } catch (err) {
       // the run itself succeeded; a failed optimization is reported, not fatal

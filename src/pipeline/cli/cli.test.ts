@@ -121,7 +121,7 @@ describe("summary-pipeline", () => {
     expect(json.code).toBe(EXIT_USAGE);
     const out = jsonLines(json.stdout);
     expect(out.map((l) => l.type)).toEqual(["run", "result"]);
-    expect(out[1]).toMatchObject({ status: "failed", errorCode: "CONFIG_INVALID" });
+    expect(out[1]).toMatchObject({ status: "failed", errorCode: "CONFIG_INVALID", counts: {}, timings: {} });
   });
 
   it("exits 2 on usage mistakes and a missing config file", async () => {

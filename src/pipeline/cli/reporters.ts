@@ -75,8 +75,9 @@ export class JsonReporter implements RunReporter {
       type: "result",
       runId,
       status: "failed",
-      counts: null,
-      timings: null,
+      // no run counted or timed anything: empty objects, the shape a result always has (SPEC §10)
+      counts: {},
+      timings: {},
       error: describeError(err),
       errorCode: isPipelineError(err) ? err.code : "ENGINE",
     });
