@@ -217,6 +217,29 @@ describe("fault injection", () => {
     expect(sortRows(got.latest)).toEqual(expected.latest);
   });
 
+  it("a resume reads a file fixed after the run failed on it, and the manifest records the content it read", async () => {
+    // the manifest kept the broken file's size and hash: the next run took the fixed file for a new one
+    const ws = workspace("fixedfile");
+    const batches = syntheticBatches(10, 4, 5);
+    writeBatch(ws, batches[0] ?? []);
+    expect((await runPipeline({ config: ws.config })).status).toBe("succeeded");
+    const file = writeBatch(ws, batches[1] ?? []);
+    const good = fs.readFileSync(file);
+    fs.writeFileSync(file, "this is not,the source\n1,2\n");
+    const failed = await runPipeline({ config: ws.config });
+    expect(failed.status).toBe("failed");
+    fs.writeFileSync(file, good);
+    const resumed = await runPipeline({ config: ws.config, resume: failed.runId });
+    expect(resumed.error ?? "").toBe("");
+    expect(resumed.counts.read).toBe(batches[1]?.length);
+    const expected = referenceTables(batches, REF_CONFIG);
+    const got = await readTables(ws);
+    expect(sortRows(got.summary)).toEqual(expected.summary);
+    expect(sortRows(got.latest)).toEqual(expected.latest);
+    const again = await runPipeline({ config: ws.config });
+    expect(again.counts.read).toBe(0);
+  });
+
   it("refuses to resume an unknown run", async () => {
     const ws = workspace("unknown");
     writeBatch(ws, syntheticBatches(2, 2, 3)[0] ?? []);

@@ -17,7 +17,7 @@ import { upgradeRecordIndex } from "./execute/index-upgrade";
 import { ensureTargetTables, type ColumnTypes } from "./execute/tables";
 import { buildLayout, type Layout } from "./layout";
 import { buildPlan, classifyBatch, type ExistingState, type Plan } from "./plan/classify";
-import { describeInput, discoverInput, globBaseDirectory, inputIsEmpty, sourceKey, type RunInput } from "./source/input";
+import { describeInput, discoverInput, fileIdentity, globBaseDirectory, inputIsEmpty, sourceKey, type RunInput, type SourceFile } from "./source/input";
 import { buildStage, checkRequiredColumns, collectQuarantine, ensureQuarantineTable, insertQuarantine, loadRawInput, resolveKinds, stageCounts, type StageCounts } from "./source/stage";
 import { accountKindOfType, monthKindOfType } from "./sql/months";
 import {
@@ -417,6 +417,7 @@ class RunContext {
       this.addPlanCounts();
       return JSON.parse(run.layoutJson) as Layout;
     }
+    if (this.opts.resume && rec.input.kind === "files") await this.refreshFiles(rec, rec.input.files);
     const staged = await this.stageInput(rec);
     try {
       // an old-format record index is brought up to date first, in a transaction of its own (a
@@ -439,6 +440,23 @@ class RunContext {
     } finally {
       await this.dropStaged(staged);
     }
+  }
+
+  /**
+   * A resume that stages again reads the files as they are now (one fixed after the run failed on
+   * it, say): their recorded size and hash, which go into the manifest, follow the content.
+   */
+  private async refreshFiles(rec: Recorded, files: SourceFile[]): Promise<void> {
+    let changed = false;
+    for (const f of files) {
+      const { size, hash } = await fileIdentity(f.path);
+      if (size === f.size && hash === f.hash) continue;
+      f.size = size;
+      f.hash = hash;
+      changed = true;
+      this.emit({ type: "log", runId: this.runId, level: "info", message: `${f.path} changed since run ${this.runId} started: its current content is read` });
+    }
+    if (changed) await execute(this.conn, `UPDATE ${stateTable("runs")} SET input_json = $2 WHERE run_id = $1`, [this.runId, JSON.stringify(rec.input)]);
   }
 
   private addPlanCounts(): void {

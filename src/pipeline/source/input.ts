@@ -94,17 +94,19 @@ export async function discoverInput(conn: DuckDBConnection, cfg: PipelineConfig,
         ),
       );
   for (const file of files) {
-    let size: number;
-    let hash: string;
-    try {
-      size = fs.statSync(file).size;
-      hash = await hashFile(file);
-    } catch (err) {
-      throw new PipelineError("SOURCE", `cannot read source file ${file}: ${firstLine(err)}`, { where: file, cause: err, retryable: true });
-    }
+    const { size, hash } = await fileIdentity(file);
     if (!known.has(`${file}\u0000${size}\u0000${hash}`)) out.push({ path: file, size, hash });
   }
   return { kind: "files", format: cfg.source.format, files: out };
+}
+
+/** A source file's size and content hash, as the manifest identifies it. */
+export async function fileIdentity(file: string): Promise<{ size: number; hash: string }> {
+  try {
+    return { size: fs.statSync(file).size, hash: await hashFile(file) };
+  } catch (err) {
+    throw new PipelineError("SOURCE", `cannot read source file ${file}: ${firstLine(err)}`, { where: file, cause: err, retryable: true });
+  }
 }
 
 export function inputIsEmpty(input: RunInput): boolean {
