@@ -503,6 +503,13 @@ describe("idempotency", () => {
     await expectReference(s);
     // and once more unchanged: nothing
     expect((await s.runOnly()).counts.read).toBe(0);
+    // back to its first content, which the manifest still lists: a change all the same, read again
+    s.ws.batches = 0;
+    const back = await s.ingest(first);
+    ok(back);
+    expect(back.counts).toMatchObject({ read: 2, staleRecords: 1 });
+    await expectReference(s);
+    expect((await s.runOnly()).counts.read).toBe(0);
   });
 });
 

@@ -89,7 +89,13 @@ export async function discoverInput(conn: DuckDBConnection, cfg: PipelineConfig,
   const known = all
     ? new Set<string>()
     : new Set(
-        (await queryRows(conn, `SELECT path, size, hash FROM ${stateTable("manifest")}`)).map(
+        // a path's newest entry: a file back to an earlier content has changed all the same
+        (
+          await queryRows(
+            conn,
+            `SELECT path, size, hash FROM ${stateTable("manifest")} QUALIFY row_number() OVER (PARTITION BY path ORDER BY ingested_at DESC) = 1`,
+          )
+        ).map(
           (r) => `${String(r.path)}\u0000${String(r.size)}\u0000${String(r.hash)}`,
         ),
       );
