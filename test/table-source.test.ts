@@ -217,6 +217,37 @@ describe("table source", () => {
     expect(await s.sql(`SELECT source, reason, record::JSON->>'cons_acct_key' AS k FROM quarantine`)).toEqual([
       { source: "accounts_all", reason: "null timestamp", k: "Z" },
     ]);
+    // the record holds the source row, its columns only (it carried the row id it was joined by)
+    const [q] = await s.sql(`SELECT record FROM quarantine`);
+    expect(Object.keys(JSON.parse(String(q?.record)) as object)).toEqual([
+      "cons_acct_key", "rpt_as_of_mo", "base_ts", "acct_stat_cd", "acct_type_cd", "balance_am", "payment_rating_cd", "credit_limit_am",
+    ]);
+    expect(await s.tables()).toEqual(s.expected());
+  });
+
+  it("an incremental run quarantines the rows with a NULL base_ts inserted since, once", async () => {
+    // the watermark's lower bound (base_ts > it) passed them over: they were dropped silently
+    const s = await tableScenario();
+    await insert(s, batch1);
+    ok(await s.runOnly({}, batch1));
+    const nullTs = (acct: string) =>
+      withConnection(s.ws.database, (conn) =>
+        execute(conn, `INSERT INTO accounts_all (cons_acct_key, rpt_as_of_mo, base_ts, balance_am) VALUES ('${acct}', DATE '2024-02-01', NULL, 1)`),
+      );
+    await nullTs("Y");
+    await insert(s, batch2);
+    const r = await s.runOnly({}, batch2);
+    ok(r);
+    expect(r.counts).toMatchObject({ read: 5, quarantined: 1 });
+    await nullTs("Z");
+    const again = await s.runOnly();
+    ok(again);
+    expect(again.counts).toMatchObject({ read: 1, quarantined: 1 });
+    expect((await s.runOnly()).counts).toMatchObject({ read: 0, quarantined: 0 });
+    expect(await s.sql(`SELECT reason, record::JSON->>'cons_acct_key' AS k FROM quarantine ORDER BY k`)).toEqual([
+      { reason: "null timestamp", k: "Y" },
+      { reason: "null timestamp", k: "Z" },
+    ]);
     expect(await s.tables()).toEqual(s.expected());
   });
 });

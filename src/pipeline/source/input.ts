@@ -6,7 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { PipelineConfig } from "../config/schema";
-import { queryOne, queryRows, quoteIdent } from "../engine/duckdb";
+import { queryOne, queryRows, quoteIdent, quoteString } from "../engine/duckdb";
 import { PipelineError } from "../errors";
 import { stateTable, tableExists } from "../state/store";
 
@@ -17,7 +17,17 @@ export interface SourceFile {
 }
 
 export type RunInput =
-  | { kind: "table"; table: string; fromTs: string | null; toTs: string | null }
+  | {
+      kind: "table";
+      table: string;
+      fromTs: string | null;
+      toTs: string | null;
+      /**
+       * An incremental run also reads the rows with a NULL or unparsable base_ts that no run has
+       * quarantined yet (the watermark's range cannot hold them).
+       */
+      untimed?: boolean;
+    }
   | { kind: "files"; format: "csv" | "parquet"; files: SourceFile[] };
 
 export function sourceKey(cfg: PipelineConfig): string {
@@ -82,7 +92,9 @@ export async function discoverInput(conn: DuckDBConnection, cfg: PipelineConfig,
       });
     }
     const toTs = maxRow?.ts === undefined || maxRow?.ts === null ? null : String(maxRow.ts);
-    return { kind: "table", table, fromTs, toTs: toTs !== null && fromTs !== null && toTs <= fromTs ? fromTs : toTs };
+    const untimed =
+      fromTs !== null && Number((await queryOne(conn, `SELECT count(*) AS n FROM ${quoteIdent(table)} t WHERE ${untimedRowsSql(cfg, table)}`))?.n ?? 0) > 0;
+    return { kind: "table", table, fromTs, toTs: toTs !== null && fromTs !== null && toTs <= fromTs ? fromTs : toTs, ...(untimed ? { untimed } : {}) };
   }
   const files = await listSourceFiles(conn, cfg.source.glob);
   const out: SourceFile[] = [];
@@ -106,6 +118,17 @@ export async function discoverInput(conn: DuckDBConnection, cfg: PipelineConfig,
   return { kind: "files", format: cfg.source.format, files: out };
 }
 
+/**
+ * Rows `t` of source table `table` with a NULL or unparsable base_ts that the quarantine does not
+ * hold yet (it holds each record as the JSON of its row).
+ */
+export function untimedRowsSql(cfg: PipelineConfig, table: string): string {
+  const ts = `TRY_CAST(t.${quoteIdent(cfg.keys.timestamp ?? "base_ts")} AS TIMESTAMP)`;
+  return `${ts} IS NULL AND CAST(to_json(t) AS VARCHAR) NOT IN (
+            SELECT record FROM ${quoteIdent(cfg.tables.quarantine)}
+            WHERE source = ${quoteString(table)} AND reason IN ('null timestamp', 'unparsable timestamp') AND record IS NOT NULL)`;
+}
+
 /** A source file's size and content hash, as the manifest identifies it. */
 export async function fileIdentity(file: string): Promise<{ size: number; hash: string }> {
   try {
@@ -116,12 +139,12 @@ export async function fileIdentity(file: string): Promise<{ size: number; hash: 
 }
 
 export function inputIsEmpty(input: RunInput): boolean {
-  return input.kind === "files" ? input.files.length === 0 : input.toTs === null || input.toTs === input.fromTs;
+  return input.kind === "files" ? input.files.length === 0 : (input.toTs === null || input.toTs === input.fromTs) && !input.untimed;
 }
 
 export function describeInput(input: RunInput): string {
   if (input.kind === "files") return `${input.files.length} file(s)`;
-  return `table ${input.table} base_ts in (${input.fromTs ?? "-∞"}, ${input.toTs ?? "-∞"}]`;
+  return `table ${input.table} base_ts in (${input.fromTs ?? "-∞"}, ${input.toTs ?? "-∞"}]${input.untimed ? " and rows without a base_ts" : ""}`;
 }
 
 function firstLine(err: unknown): string {

@@ -9,7 +9,7 @@ import { PipelineError } from "../errors";
 import type { Layout } from "../layout";
 import { accountKindOfType, monthIndexOf, monthKindOfType, parseMonthSql, type AccountKind, type MonthKind } from "../sql/months";
 import { tableColumns } from "../state/store";
-import type { RunInput } from "./input";
+import { untimedRowsSql, type RunInput } from "./input";
 
 export const FILE_COLUMN = "__sp_file";
 
@@ -35,7 +35,7 @@ export async function loadRawInput(
       input.toTs === null
         ? "FALSE"
         : `${tsExpr} <= CAST(${quoteString(input.toTs)} AS TIMESTAMP)` + (input.fromTs === null ? ` OR ${tsExpr} IS NULL` : "");
-    relation = `SELECT * FROM ${quoteIdent(input.table)} WHERE ${lower} AND (${upper})`;
+    relation = `SELECT * FROM ${quoteIdent(input.table)} t WHERE (${lower} AND (${upper}))${input.untimed ? ` OR (${untimedRowsSql(cfg, input.table)})` : ""}`;
   } else {
     if (input.files.length === 0) {
       relation = "";
@@ -361,13 +361,16 @@ export async function collectQuarantine(conn: DuckDBConnection, p: QuarantineInp
     ...(p.hasFileColumn ? [quoteIdent(FILE_COLUMN)] : []),
     ...(p.hasPreReason ? [quoteIdent(PRE_REASON)] : []),
   ];
+  // the source's columns by name (to_json of the joined row carried the row id it was joined by)
+  const sourceCols = (await tableColumns(conn, "temp", p.rawTable)).filter((c) => c.name !== FILE_COLUMN && c.name !== PRE_REASON);
+  const record = sourceCols.length ? `struct_pack(${sourceCols.map((c) => `${quoteIdent(c.name)} := r.${quoteIdent(c.name)}`).join(", ")})` : "NULL";
   await execute(
     conn,
     // the position is counted within the file the record came from (0-based), as an operator reads it;
     // the stored record holds the source columns only
     `CREATE OR REPLACE TEMP TABLE ${quoteIdent(p.rowsTable)} AS
      SELECT ${quoteString(p.runId)} AS run_id, CAST(${quoteString(p.now.toISOString())} AS TIMESTAMP) AS quarantined_at,
-            coalesce(s.file, ${quoteString(p.sourceName)}) AS source, s.pos - f.p0 AS position, s.reason, CAST(to_json(r) AS VARCHAR) AS record
+            coalesce(s.file, ${quoteString(p.sourceName)}) AS source, s.pos - f.p0 AS position, s.reason, CAST(to_json(${record}) AS VARCHAR) AS record
      FROM ${p.stageTable} s
      JOIN (SELECT file, min(pos) AS p0 FROM ${p.stageTable} GROUP BY file) f ON f.file IS NOT DISTINCT FROM s.file
      JOIN (SELECT rowid - (SELECT min(rowid) FROM ${raw}) AS __sp_rid, * ${internal.length ? `EXCLUDE (${internal.join(", ")})` : ""} FROM ${raw}) r
