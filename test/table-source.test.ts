@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { parseConfig } from "../src/pipeline/config/load";
 import { execute, quoteString } from "../src/pipeline/engine/duckdb";
 import type { RunResult } from "../src/pipeline/api";
+import { runPipeline } from "../src/pipeline/run";
 import { readTables } from "./harness";
 import { referenceTables, sortRows, type RefRecord } from "./reference";
 import { counts, rec, Scenario, tomb, tsText, withConnection, ym } from "./scenario-helpers";
@@ -203,6 +204,23 @@ describe("table source", () => {
     expect(r.errorCode).toBe("CONFIG_INVALID");
     expect(r.error).toMatch(/^a configured expression does not fit the source's columns \(accounts_all\): rolling_columns\[0\]\.mapper_expr: Binder Error/);
     expect(await s.tables()).toEqual({ summary: [], latest: [] });
+  });
+
+  it("checks the config's expressions against the table's columns before recording a run, even with nothing new", async () => {
+    // with nothing new the run ended before any check: a refused expression passed, a dry run exited 0
+    const s = await tableScenario();
+    await insert(s, batch1);
+    ok(await s.runOnly({}, batch1));
+    const runs = async () => Number((await s.sql(`SELECT count(*) AS n FROM _sp.runs`))[0]?.n);
+    const before = await runs();
+    const rolling = s.ws.config.rolling_columns.map((c, i) => (i === 0 ? { ...c, mapper_expr: "read_csv('/etc/passwd')" } : c));
+    const bad = parseConfig({ ...s.ws.config, rolling_columns: rolling });
+    for (const dryRun of [false, true]) {
+      const r = runPipeline({ config: bad, dryRun });
+      await expect(r).rejects.toMatchObject({ code: "CONFIG_INVALID" });
+      await expect(r).rejects.toThrow(/rolling_columns\[0\]\.mapper_expr: function "read_csv" is not allowed/);
+    }
+    expect(await runs()).toBe(before);
   });
 
   it("an initial run quarantines table rows with a NULL base_ts", async () => {

@@ -356,6 +356,10 @@ class RunContext {
     const cfg = this.opts.config;
     if (this.mode === "incremental" && (await this.summaryIsEmpty(cfg))) this.mode = "initial";
     const input = await this.timed("discover", () => discoverInput(this.conn, cfg, this.mode === "initial"));
+    // a table source's columns are known before anything is read: the config's expressions are
+    // checked against them before a run is recorded, even when there is nothing new (a file
+    // source's columns are known once its files are read, at staging)
+    if (input.kind === "table") await checkConfigExpressions(this.conn, cfg, (await tableColumns(this.conn, "main", input.table)).map((c) => c.name));
     const seq = await nextRunSeq(this.conn);
     const ingestTs = this.now().toISOString().replace("T", " ").replace("Z", "");
     const rec: Recorded = { config: cfg, mode: this.mode, input, seq, ingestTs, configVersion: this.opts.configVersion ?? null };
