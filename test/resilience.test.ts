@@ -6,11 +6,13 @@ import { afterAll, describe, expect, it } from "vitest";
 import { closeControlDb, openControlDb } from "../src/control/db";
 import { createRunRecorder } from "../src/control/recorder";
 import type { PipelineEvent, RunOptions } from "../src/pipeline/api";
+import { execute } from "../src/pipeline/engine/duckdb";
 import { PipelineError } from "../src/pipeline/errors";
 import { backoffDelay } from "../src/pipeline/execute/retry";
 import { rollbackPipeline, runPipeline } from "../src/pipeline/run";
 import { disposeWorkspace, makeWorkspace, readTables, REF_CONFIG, writeBatch, type Workspace } from "./harness";
 import { referenceTables, sortRows, type RefRecord } from "./reference";
+import { withConnection } from "./scenario-helpers";
 
 const BASE_MI = 2022 * 12;
 
@@ -215,6 +217,36 @@ describe("fault injection", () => {
     got = await readTables(ws);
     expect(sortRows(got.summary)).toEqual(expected.summary);
     expect(sortRows(got.latest)).toEqual(expected.latest);
+  });
+
+  it("a forward record whose latest row moved since its batch was classified fails the bucket, nothing committed", async () => {
+    // the guard behind the refusal above: with the later run's record gone, the resume applied the
+    // failed run's forward months again, appending rows that already existed
+    const ws = workspace("moved");
+    manyBuckets(ws, 3);
+    const batches = syntheticBatches(30, 8, 11);
+    writeBatch(ws, batches[0] ?? []);
+    expect((await runPipeline({ config: ws.config })).status).toBe("succeeded");
+    writeBatch(ws, batches[1] ?? []);
+    let attempts = 0;
+    const failed = await runPipeline({
+      config: ws.config,
+      hooks: {
+        beforeBucketCommit: () => {
+          if (++attempts === 2) throw new PipelineError("SOURCE", "injected permanent fault", { retryable: false });
+        },
+      },
+    });
+    expect(failed.status).toBe("failed");
+    const later = await runPipeline({ config: ws.config });
+    expect(later.status).toBe("succeeded");
+    const after = await readTables(ws);
+    await withConnection(ws.database, (conn) => execute(conn, `DELETE FROM _sp.runs WHERE run_id = '${later.runId}'`));
+    const resumed = await runPipeline({ config: ws.config, resume: failed.runId });
+    expect(resumed.status).toBe("failed");
+    expect(resumed.errorCode).toBe("INVARIANT");
+    expect(resumed.error).toContain("latest_summary row differs from the one the batch was classified against");
+    expect(await readTables(ws)).toEqual(after);
   });
 
   it("a resume reads a file fixed after the run failed on it, and the manifest records the content it read", async () => {

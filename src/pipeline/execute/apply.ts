@@ -143,7 +143,7 @@ async function applyFastPath(
   const records = p.fastRecords;
   if (records === 0) return { rowsInserted: 0, rowsUpdated: 0, latestRowsWritten: 0, records: 0 };
   // checked against the latest rows they shift, before those are replaced
-  await checkFastRows(conn, layout);
+  await checkFastRows(conn, layout, records);
   const grids = layout.grids.map((_, j) => `r.g${j}`);
   const select = rowSelect(layout, "r", "r.new_base_ts", [...layout.rolling.map((_, i) => `r.a${i}`), ...grids]);
   const cols = summaryColumnNames(layout).join(", ");
