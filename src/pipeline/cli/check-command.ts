@@ -5,14 +5,14 @@
 import { loadConfigFile } from "../config/load";
 import { PipelineError } from "../errors";
 import { checkPipeline } from "../run";
-import { closeCliControlDb, openCliControlDbQuietly } from "./control";
+import { closeCliControlDb, onEngineDatabase, openCliControlDbQuietly } from "./control";
 import { EXIT_OK } from "./exit-codes";
 import type { CliIo } from "./io";
 import { configPath } from "./run-command";
 
 export async function checkCommand(flags: { config?: string; json?: boolean }, io: CliIo): Promise<number> {
   const config = loadConfigFile(configPath(flags.config, io.env));
-  const result = await checkPipeline(config);
+  const result = await onEngineDatabase(io, config.engine.database, "check", () => checkPipeline(config));
   const db = await openCliControlDbQuietly(io);
   try {
     await db?.auditEvent

@@ -192,20 +192,39 @@ describe("summary-pipeline", () => {
     expect(bad.stderr).toMatch(/^summary-pipeline: 1 invariant check\(s\) fail over [\d]+ summary rows\n  grid payment_history_grid differs from its array: 1 row\(s\)\n$/);
   });
 
+  it("refuses to optimize or check an engine database that does not exist, and creates none", async () => {
+    // both created an empty database and reported success on it
+    const { file, database } = tempConfig();
+    for (const flag of ["--optimize", "--check"]) {
+      const r = await cli(["--config", file, flag]);
+      expect(r.code).toBe(EXIT_USAGE);
+      expect(r.stderr).toMatch(new RegExp(`^summary-pipeline: engine database .*engine\\.duckdb does not exist: nothing to ${flag.slice(2)} `));
+    }
+    expect(fs.existsSync(database)).toBe(false);
+  });
+
   it("exits 4 while another process holds the engine database, naming its running run", async () => {
     const { file, database } = tempConfig();
     const control = openControlDb({ url: CONTROL_URL }).client;
     const engine = await openEngine({ database });
     try {
       expect(engine.database).toBe(path.resolve(database));
-      const [run, gen, stats] = await Promise.all([
+      const [run, gen, stats, optimize, check] = await Promise.all([
         cli(["--config", file]),
         cli(["generate", "--accounts", "5", "--months", "2", "--config", file]),
         cli(["--config", file, "--stats"]),
+        cli(["--config", file, "--optimize"]),
+        cli(["--config", file, "--check"]),
       ]);
       expect(run.code).toBe(EXIT_LOCKED);
       // no run is recorded as running: DuckDB's lock names the process
-      expect(run.stderr).toBe(`summary-pipeline: engine database ${database} is held by another process (PID ${process.pid}) — wait for it or use the dashboard\n`);
+      const held = `summary-pipeline: engine database ${database} is held by another process (PID ${process.pid}) — wait for it or use the dashboard\n`;
+      expect(run.stderr).toBe(held);
+      // optimize and check say it the same way (they printed DuckDB's lock error)
+      for (const o of [optimize, check]) {
+        expect(o.code).toBe(EXIT_LOCKED);
+        expect(o.stderr).toBe(held);
+      }
       expect(gen.code).toBe(EXIT_LOCKED);
       expect(stats.code).toBe(EXIT_LOCKED);
       expect(stats.stderr).toMatch(/^summary-pipeline: engine database .* is held by another process/);

@@ -258,3 +258,27 @@ export async function explainLocked(err: PipelineError, database: string, db: Co
   const message = `engine database ${database} is held by another process${holder ? ` (${holder})` : ""} — wait for it or use the dashboard`;
   return new PipelineError("LOCKED", message, { where: database, cause: err });
 }
+
+/**
+ * Runs `fn`, a command on the engine database of `database`: refused when no such database exists
+ * (opening would create an empty one, and report on it), and a database held by another process
+ * explained the way a run explains it (which run holds it, what to do).
+ */
+export async function onEngineDatabase<T>(io: CliIo, database: string, what: string, fn: () => Promise<T>): Promise<T> {
+  if (database !== ":memory:" && !fs.existsSync(database)) {
+    throw new PipelineError("USAGE", `engine database ${database} does not exist: nothing to ${what} (generate a source and run the pipeline first)`, {
+      where: "engine.database",
+    });
+  }
+  try {
+    return await fn();
+  } catch (err) {
+    if (!isHeldByAnotherProcess(err)) throw err;
+    const db = await openCliControlDbQuietly(io);
+    try {
+      throw await explainLocked(err, database, db);
+    } finally {
+      await closeCliControlDb(io);
+    }
+  }
+}

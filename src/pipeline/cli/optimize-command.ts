@@ -2,7 +2,7 @@
 // refresh statistics (refused while a run holds the database); audited in the control database.
 import { loadConfigFile } from "../config/load";
 import { optimizePipeline } from "../run";
-import { closeCliControlDb, openCliControlDbQuietly } from "./control";
+import { closeCliControlDb, onEngineDatabase, openCliControlDbQuietly } from "./control";
 import { EXIT_OK } from "./exit-codes";
 import type { CliIo } from "./io";
 import { configPath } from "./run-command";
@@ -18,7 +18,7 @@ function mib(bytes: number): string {
 
 export async function optimizeCommand(flags: OptimizeFlags, io: CliIo): Promise<number> {
   const config = loadConfigFile(configPath(flags.config, io.env));
-  const result = await optimizePipeline(config, "cli");
+  const result = await onEngineDatabase(io, config.engine.database, "optimize", () => optimizePipeline(config, "cli"));
   const db = await openCliControlDbQuietly(io);
   try {
     await db?.auditEvent.create({
