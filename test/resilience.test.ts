@@ -106,6 +106,32 @@ describe("backoff", () => {
   });
 });
 
+/**
+ * A first batch built, then a run of the second that fails permanently at bucket attempt
+ * `failAt` (the buckets before it committed), then a later run that ingests the same input.
+ */
+async function supersededRun(name: string, failAt: number) {
+  const ws = workspace(name);
+  manyBuckets(ws, 3);
+  const batches = syntheticBatches(30, 8, 11);
+  writeBatch(ws, batches[0] ?? []);
+  expect((await runPipeline({ config: ws.config })).status).toBe("succeeded");
+  writeBatch(ws, batches[1] ?? []);
+  let attempts = 0;
+  const failed = await runPipeline({
+    config: ws.config,
+    hooks: {
+      beforeBucketCommit: () => {
+        if (++attempts === failAt) throw new PipelineError("SOURCE", "injected permanent fault", { retryable: false });
+      },
+    },
+  });
+  expect(failed.status).toBe("failed");
+  const later = await runPipeline({ config: ws.config });
+  expect(later.status).toBe("succeeded");
+  return { ws, batches, failed, later };
+}
+
 describe("fault injection", () => {
   it("retries transient faults within the attempts and ends equal to the reference", async () => {
     const ws = workspace("transient");
@@ -185,24 +211,7 @@ describe("fault injection", () => {
   it("refuses to resume a failed run a later run has superseded, unless that run was rolled back", async () => {
     // the resume applied the failed run's remaining buckets over the later run's tables: duplicate
     // (account, month) rows and arrays that disagree
-    const ws = workspace("superseded");
-    manyBuckets(ws, 3);
-    const batches = syntheticBatches(30, 8, 11);
-    writeBatch(ws, batches[0] ?? []);
-    expect((await runPipeline({ config: ws.config })).status).toBe("succeeded");
-    writeBatch(ws, batches[1] ?? []);
-    let attempts = 0;
-    const failed = await runPipeline({
-      config: ws.config,
-      hooks: {
-        beforeBucketCommit: () => {
-          if (++attempts === 3) throw new PipelineError("SOURCE", "injected permanent fault", { retryable: false });
-        },
-      },
-    });
-    expect(failed.status).toBe("failed");
-    const later = await runPipeline({ config: ws.config });
-    expect(later.status).toBe("succeeded");
+    const { ws, batches, failed, later } = await supersededRun("superseded", 3);
     const expected = referenceTables(batches, REF_CONFIG);
     const resume = runPipeline({ config: ws.config, resume: failed.runId });
     await expect(resume).rejects.toMatchObject({ code: "RUN_STATE" });
@@ -222,24 +231,7 @@ describe("fault injection", () => {
   it("a forward record whose latest row moved since its batch was classified fails the bucket, nothing committed", async () => {
     // the guard behind the refusal above: with the later run's record gone, the resume applied the
     // failed run's forward months again, appending rows that already existed
-    const ws = workspace("moved");
-    manyBuckets(ws, 3);
-    const batches = syntheticBatches(30, 8, 11);
-    writeBatch(ws, batches[0] ?? []);
-    expect((await runPipeline({ config: ws.config })).status).toBe("succeeded");
-    writeBatch(ws, batches[1] ?? []);
-    let attempts = 0;
-    const failed = await runPipeline({
-      config: ws.config,
-      hooks: {
-        beforeBucketCommit: () => {
-          if (++attempts === 2) throw new PipelineError("SOURCE", "injected permanent fault", { retryable: false });
-        },
-      },
-    });
-    expect(failed.status).toBe("failed");
-    const later = await runPipeline({ config: ws.config });
-    expect(later.status).toBe("succeeded");
+    const { ws, failed, later } = await supersededRun("moved", 2);
     const after = await readTables(ws);
     await withConnection(ws.database, (conn) => execute(conn, `DELETE FROM _sp.runs WHERE run_id = '${later.runId}'`));
     const resumed = await runPipeline({ config: ws.config, resume: failed.runId });
