@@ -5,16 +5,19 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { closeControlDb, openControlDb } from "../src/control/db";
 import { createRunRecorder } from "../src/control/recorder";
-import type { PipelineEvent, RunOptions } from "../src/pipeline/api";
+import type { PipelineEvent, RunOptions, RunResult } from "../src/pipeline/api";
 import { execute } from "../src/pipeline/engine/duckdb";
 import { PipelineError } from "../src/pipeline/errors";
 import { backoffDelay } from "../src/pipeline/execute/retry";
+import { getEngineRun } from "../src/pipeline/state/store";
 import { rollbackPipeline, runPipeline } from "../src/pipeline/run";
 import { disposeWorkspace, makeWorkspace, readTables, REF_CONFIG, writeBatch, type Workspace } from "./harness";
 import { referenceTables, sortRows, type RefRecord } from "./reference";
 import { withConnection } from "./scenario-helpers";
 
 const BASE_MI = 2022 * 12;
+
+type RunResultCounts = RunResult["counts"];
 
 /** A deterministic batch: accounts × months with some gaps, late data and tombstones. */
 function syntheticBatches(accounts: number, months: number, seed: number): RefRecord[][] {
@@ -206,6 +209,41 @@ describe("fault injection", () => {
     await expect(runPipeline({ config: ws.config, resume: failed.runId })).rejects.toMatchObject({ code: "RUN_STATE" });
     const again = await runPipeline({ config: ws.config });
     expect(again.counts.read).toBe(0);
+  });
+
+  it("a resumed run counts the rows its earlier buckets wrote, and records its total time", async () => {
+    // the resumed run reported only the buckets it committed itself, and a successful run's
+    // recorded timings had no total (finalize wrote them before it was taken)
+    const batches = syntheticBatches(30, 8, 11);
+    const plain = workspace("counts-plain");
+    const broken = workspace("counts-resumed");
+    for (const ws of [plain, broken]) {
+      manyBuckets(ws, 0);
+      writeBatch(ws, batches[0] ?? []);
+      expect((await runPipeline({ config: ws.config })).status).toBe("succeeded");
+      writeBatch(ws, batches[1] ?? []);
+    }
+    const uninterrupted = await runPipeline({ config: plain.config });
+    let attempts = 0;
+    const failed = await runPipeline({
+      config: broken.config,
+      hooks: {
+        beforeBucketCommit: () => {
+          if (++attempts === 4) throw new PipelineError("SOURCE", "injected permanent fault", { retryable: false });
+        },
+      },
+    });
+    expect(failed.status).toBe("failed");
+    const resumed = await runPipeline({ config: broken.config, resume: failed.runId });
+    expect(resumed.error ?? "").toBe("");
+    const rowCounts = (c: RunResultCounts) => ({ rowsInserted: c.rowsInserted, rowsUpdated: c.rowsUpdated, latestRowsWritten: c.latestRowsWritten });
+    expect(uninterrupted.counts.rowsInserted + uninterrupted.counts.rowsUpdated).toBeGreaterThan(0);
+    expect(rowCounts(resumed.counts)).toEqual(rowCounts(uninterrupted.counts));
+    const recorded = await withConnection(broken.database, (conn) => getEngineRun(conn, resumed.runId));
+    expect(rowCounts(JSON.parse(recorded?.countsJson ?? "{}") as RunResultCounts)).toEqual(rowCounts(uninterrupted.counts));
+    const timings = JSON.parse(recorded?.timingsJson ?? "{}") as Record<string, number>;
+    expect(timings.total).toBe(resumed.timings.total);
+    expect(timings.total).toBeGreaterThanOrEqual(timings.finalize ?? Infinity);
   });
 
   it("refuses to resume a failed run a later run has superseded, unless that run was rolled back", async () => {

@@ -288,8 +288,8 @@ class RunContext {
       if (inputIsEmpty(recorded.input)) {
         // re-running an ingested batch changes nothing, and says so
         this.emit({ type: "log", runId: this.runId, level: "info", message: `nothing new to ingest (${describeInput(recorded.input)})` });
-        if (!this.opts.dryRun) await this.setStatus("succeeded", null);
         this.timings.total = Math.round(performance.now() - t0);
+        if (!this.opts.dryRun) await this.setStatus("succeeded", null);
         return this.result("succeeded");
       }
       if (this.opts.dryRun) return await this.dryRun(recorded);
@@ -304,6 +304,11 @@ class RunContext {
       await this.timed("finalize", () => this.finalize(recorded));
       await this.autoOptimize(recorded.config);
       this.timings.total = Math.round(performance.now() - t0);
+      // finalize committed the timings up to it: the total (and an automatic optimize) come after
+      // (the run has committed: a failure here is reported, not fatal)
+      await execute(this.conn, `UPDATE ${stateTable("runs")} SET timings_json = $2 WHERE run_id = $1`, [this.runId, JSON.stringify(this.timings)]).catch(
+        (err: unknown) => this.emit({ type: "log", runId: this.runId, level: "warn", message: `could not record the run's timings: ${describeError(err)}` }),
+      );
       this.emit({ type: "log", runId: this.runId, level: "info", message: "run succeeded" });
       return this.result("succeeded");
     } catch (err) {
@@ -600,6 +605,15 @@ class RunContext {
     const total = buckets.length;
     let finished = buckets.filter((b) => done.has(b)).length;
     let rows = 0;
+    // a resume's totals include what the buckets committed before it wrote
+    for (const b of buckets) {
+      const c = done.get(b);
+      if (!c) continue;
+      this.counts.rowsInserted += c.rowsInserted;
+      this.counts.rowsUpdated += c.rowsUpdated;
+      this.counts.latestRowsWritten += c.latestRowsWritten;
+      rows += c.rowsInserted + c.rowsUpdated;
+    }
     const started = performance.now();
     let executedHere = 0;
     const res = rec.config.resilience;

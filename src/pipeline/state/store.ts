@@ -127,9 +127,30 @@ export async function nextRunSeq(conn: DuckDBConnection): Promise<number> {
   return Number(r?.s ?? 1);
 }
 
-export async function committedBuckets(conn: DuckDBConnection, runId: string): Promise<Set<number>> {
-  const rows = await queryRows(conn, `SELECT bucket FROM ${stateTable("checkpoints")} WHERE run_id = $1`, [runId]);
-  return new Set(rows.map((r) => Number(r.bucket)));
+/** The rows a committed bucket wrote, as its checkpoint recorded them. */
+export interface BucketRows {
+  rowsInserted: number;
+  rowsUpdated: number;
+  latestRowsWritten: number;
+}
+
+/** A run's committed buckets and what each wrote (a resume counts them in its totals). */
+export async function committedBuckets(conn: DuckDBConnection, runId: string): Promise<Map<number, BucketRows>> {
+  const rows = await queryRows(conn, `SELECT bucket, rows_written, counts_json FROM ${stateTable("checkpoints")} WHERE run_id = $1`, [runId]);
+  return new Map(rows.map((r) => [Number(r.bucket), bucketRowsOf(r)]));
+}
+
+function bucketRowsOf(r: Row): BucketRows {
+  let c: Partial<Record<keyof BucketRows, unknown>> = {};
+  try {
+    c = JSON.parse(String(r.counts_json ?? "{}")) as typeof c;
+  } catch {
+    // a checkpoint without readable counts: its rows_written stands for its inserts
+  }
+  const n = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : 0);
+  return typeof c.rowsInserted === "number"
+    ? { rowsInserted: n(c.rowsInserted), rowsUpdated: n(c.rowsUpdated), latestRowsWritten: n(c.latestRowsWritten) }
+    : { rowsInserted: Number(r.rows_written ?? 0), rowsUpdated: 0, latestRowsWritten: 0 };
 }
 
 export async function tableExists(conn: DuckDBConnection, schema: string, name: string): Promise<boolean> {
