@@ -194,6 +194,41 @@ describe("quarantine", () => {
     expect(await s.tables()).toEqual(s.expected());
   });
 
+  it("a CSV column read by rolling columns of several types is cast only as far as all of them read it", async () => {
+    // it was cast to the type of the first typed rolling column over it, whatever the others read:
+    // the String rating's upper(trim(code)) and length(code) then failed to bind (a config error
+    // for a valid config), and a BigInt mapper's arithmetic overflowed the Integer balance
+    const s = scenario({ monthKind: "date" });
+    s.ws.config = parseConfig({
+      ...s.ws.config,
+      rolling_columns: [
+        ...s.ws.config.rolling_columns,
+        { name: "rating_len", source_column: "payment_rating_cd", mapper_expr: "length(payment_rating_cd)", data_type: "Integer", history_length: 2 },
+        { name: "balance_e8", source_column: "balance_am", mapper_expr: "balance_am * 100000000", data_type: "BigInt", history_length: 2 },
+      ],
+    });
+    writeRawCsv(s.ws, CSV_HEADER, [
+      ["A", "2024-01-01", T10, "11", "A", "100", " c", "1000"],
+      ["A", "2024-02-01", T10, "11", "A", "abc", "12", "1000"], // not a number: the column is sniffed as text
+      ["B", "2024-01-01", T10, "11", "A", "30", "1", "1000"],
+    ]);
+    const r = await s.runOnly({ now });
+    ok(r);
+    expect(r.counts).toMatchObject({ read: 3, quarantined: 1 });
+    expect((await quarantined(s, r.runId)).map((q) => [q.key, q.month, q.reason])).toEqual([
+      ["A", "2024-02-01", "column balance_am: value does not cast to BigInt: abc"],
+    ]);
+    expect(
+      await s.sql(
+        `SELECT cons_acct_key AS a, rating_history[1] AS r, rating_len_history AS l, balance_history[1] AS b,
+                CAST(balance_e8_history[1] AS VARCHAR) AS e FROM summary ORDER BY a`,
+      ),
+    ).toEqual([
+      { a: "A", r: "C", l: [2, null], b: 100, e: "10000000000" },
+      { a: "B", r: "1", l: [1, null], b: 30, e: "3000000000" },
+    ]);
+  });
+
   it("a source file without the month column fails the run, naming the column and keys.month; nothing is written", async () => {
     const s = scenario();
     ok(await s.ingest([rec("A", "2024-01", 10), rec("A", "2024-02", 10)]));

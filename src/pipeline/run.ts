@@ -18,7 +18,7 @@ import { ensureTargetTables, type ColumnTypes } from "./execute/tables";
 import { buildLayout, type Layout } from "./layout";
 import { buildPlan, classifyBatch, type ExistingState, type Plan } from "./plan/classify";
 import { describeInput, discoverInput, fileIdentity, globBaseDirectory, inputIsEmpty, sourceKey, type RunInput, type SourceFile } from "./source/input";
-import { buildStage, checkRequiredColumns, collectQuarantine, ensureQuarantineTable, insertQuarantine, loadRawInput, resolveKinds, stageCounts, type StageCounts } from "./source/stage";
+import { buildStage, checkRequiredColumns, collectQuarantine, ensureQuarantineTable, insertQuarantine, loadRawInput, resolveKinds, retypeCsvColumns, stageCounts, type StageCounts } from "./source/stage";
 import { accountKindOfType, monthKindOfType } from "./sql/months";
 import {
   committedBuckets,
@@ -515,6 +515,7 @@ class RunContext {
       const keysReadAsText = rec.input.kind === "files" && rec.input.format === "csv";
       const kinds = await resolveKinds(this.conn, cfg, raw, columns, existing, { keysReadAsText });
       const exprs = await checkConfigExpressions(this.conn, cfg, columns.map((c) => c.name));
+      if (keysReadAsText) await this.timed("read", () => retypeCsvColumns(this.conn, cfg, raw, exprs));
       const layout = buildLayout(cfg, kinds, exprs);
       const fixedTypes = existing ? await existingScalarTypes(this.conn, cfg, layout) : undefined;
       const common = {

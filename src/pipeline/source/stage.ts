@@ -3,6 +3,7 @@
 // (SPEC §9). Valid records keep their input position, which breaks equal-timestamp ties.
 import path from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
+import type { CheckedConfigExpressions } from "../config/expr";
 import { sqlType, type PipelineConfig } from "../config/schema";
 import { execute, queryOne, quoteIdent, quoteString } from "../engine/duckdb";
 import { PipelineError } from "../errors";
@@ -62,11 +63,12 @@ export async function loadRawInput(
       throw new PipelineError("SOURCE", `cannot read the source (${where}): ${firstLine(err)}`, { where, cause: err, retryable: false });
     }
   }
-  let cols = await tableColumns(conn, "temp", rawTable);
-  if (input.kind === "files" && input.format === "csv") {
-    await retypeCsvColumns(conn, cfg, raw, cols);
-    cols = await tableColumns(conn, "temp", rawTable);
-  }
+  if (input.kind === "files" && input.format === "csv") await execute(conn, `ALTER TABLE ${raw} ADD COLUMN ${quoteIdent(PRE_REASON)} VARCHAR`);
+  return sourceColumnsOf(conn, rawTable);
+}
+
+async function sourceColumnsOf(conn: DuckDBConnection, rawTable: string): Promise<SourceColumn[]> {
+  const cols = await tableColumns(conn, "temp", rawTable);
   return cols.filter((c) => c.name !== FILE_COLUMN && c.name !== PRE_REASON).map((c) => ({ name: c.name, type: c.type }));
 }
 
@@ -74,28 +76,70 @@ export const PRE_REASON = "__sp_pre_reason";
 
 /**
  * CSV sniffing types a column from its values: an all-empty column comes back VARCHAR, and one
- * bad value turns a numeric column into text. Source columns of typed rolling columns are cast to
- * their data type here; a record whose value does not cast is marked for quarantine, not dropped.
+ * bad value turns a numeric column into text. After the config's expressions are checked (their
+ * columns known), the source column of typed rolling columns is cast to their data type (an
+ * Integer one to BIGINT, as a clean file's sniffing gives it); a record whose value does not cast
+ * is marked for quarantine, not dropped. Rolling columns of several numeric types over one
+ * column share the widest (BIGINT, else DOUBLE). A column stays text when the config reads it as
+ * text (a key, the delete flag, a String rolling column's source), when its rolling columns' types
+ * have nothing in common, or when an expression reading it does not bind to the cast type
+ * (`length(code)`).
+ * Returns the raw table's source columns after it.
  */
-async function retypeCsvColumns(conn: DuckDBConnection, cfg: PipelineConfig, raw: string, cols: SourceColumn[]): Promise<void> {
-  await execute(conn, `ALTER TABLE ${raw} ADD COLUMN ${quoteIdent(PRE_REASON)} VARCHAR`);
-  const wanted = new Map<string, { type: string; dataType: string; field: string }>();
-  cfg.rolling_columns.forEach((c, i) => {
-    if (c.data_type === "String") return;
-    const existing = cols.find((x) => x.name.toLowerCase() === c.source_column.toLowerCase());
-    if (!existing || existing.type !== "VARCHAR" || wanted.has(existing.name)) return;
-    wanted.set(existing.name, { type: sqlType(c.data_type), dataType: c.data_type, field: `rolling_columns[${i}].source_column` });
-  });
-  for (const [name, w] of wanted) {
-    const col = quoteIdent(name);
+export async function retypeCsvColumns(
+  conn: DuckDBConnection,
+  cfg: PipelineConfig,
+  rawTable: string,
+  exprs: CheckedConfigExpressions,
+): Promise<SourceColumn[]> {
+  const raw = quoteIdent(rawTable);
+  const cols = await sourceColumnsOf(conn, rawTable);
+  const lower = (n: string) => n.toLowerCase();
+  const text = new Set([cfg.keys.account, cfg.keys.month, cfg.keys.timestamp, cfg.keys.delete_flag].filter((c): c is string => !!c).map(lower));
+  for (const c of cfg.rolling_columns) if (c.data_type === "String") text.add(lower(c.source_column));
+  const dataTypes = new Map<string, Set<string>>();
+  for (const c of cfg.rolling_columns) {
+    if (c.data_type === "String") continue;
+    const set = dataTypes.get(lower(c.source_column)) ?? new Set<string>();
+    set.add(c.data_type);
+    dataTypes.set(lower(c.source_column), set);
+  }
+  const readers = [...exprs.rolling.values(), ...exprs.scalars.values()];
+  for (const col of cols) {
+    const types = dataTypes.get(lower(col.name));
+    const cast = types && castOf([...types]);
+    if (col.type !== "VARCHAR" || !cast || text.has(lower(col.name))) continue;
+    const { type, check, dataType } = cast;
+    const q = quoteIdent(col.name);
+    const uses = readers.filter((e) => e.columns.some((c) => lower(c) === lower(col.name))).map((e) => e.canonical);
+    try {
+      await queryOne(conn, `SELECT ${uses.length > 0 ? uses.join(", ") : "1"} FROM (SELECT * REPLACE (TRY_CAST(${q} AS ${type}) AS ${q}) FROM ${raw}) LIMIT 0`);
+    } catch {
+      continue; // an expression reads it as text
+    }
     await execute(
       conn,
       `UPDATE ${raw} SET ${quoteIdent(PRE_REASON)} = coalesce(${quoteIdent(PRE_REASON)},
-         ${quoteString(`column ${name}: value does not cast to ${w.dataType}: `)} || left(${col}, 100))
-       WHERE ${col} IS NOT NULL AND TRY_CAST(${col} AS ${w.type}) IS NULL`,
+         ${quoteString(`column ${col.name}: value does not cast to ${dataType}: `)} || left(${q}, 100))
+       WHERE ${q} IS NOT NULL AND TRY_CAST(${q} AS ${check}) IS NULL`,
     );
-    await execute(conn, `ALTER TABLE ${raw} ALTER ${col} SET DATA TYPE ${w.type} USING TRY_CAST(${col} AS ${w.type})`);
+    await execute(conn, `ALTER TABLE ${raw} ALTER ${q} SET DATA TYPE ${type} USING TRY_CAST(${q} AS ${type})`);
   }
+  return sourceColumnsOf(conn, rawTable);
+}
+
+/**
+ * The type a CSV text column takes for the data types of the rolling columns over it: `type` to
+ * hold it, `check` that a value must cast to (else quarantined), `dataType` named in the reason.
+ */
+function castOf(dataTypes: string[]): { type: string; check: string; dataType: string } | null {
+  const [only] = dataTypes;
+  if (dataTypes.length === 1 && only) return { type: only === "Integer" ? "BIGINT" : sqlType(only), check: sqlType(only), dataType: only };
+  if (dataTypes.every((t) => t === "Integer" || t === "BigInt")) return { type: "BIGINT", check: "BIGINT", dataType: "BigInt" };
+  if (dataTypes.every((t) => t === "Integer" || t === "BigInt" || t === "Double" || t.startsWith("Decimal"))) {
+    return { type: "DOUBLE", check: "DOUBLE", dataType: "Double" };
+  }
+  return null;
 }
 
 /** Checks that the columns the config needs exist in the source; names each missing one. */
