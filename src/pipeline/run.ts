@@ -18,7 +18,7 @@ import { ensureTargetTables, type ColumnTypes } from "./execute/tables";
 import { buildLayout, type Layout } from "./layout";
 import { buildPlan, classifyBatch, type ExistingState, type Plan } from "./plan/classify";
 import { describeInput, discoverInput, fileIdentity, globBaseDirectory, inputIsEmpty, sourceKey, type RunInput, type SourceFile } from "./source/input";
-import { buildStage, checkRequiredColumns, collectQuarantine, ensureQuarantineTable, insertQuarantine, loadRawInput, resolveKinds, retypeCsvColumns, stageCounts, type StageCounts } from "./source/stage";
+import { buildStage, checkExpressionColumns, checkRequiredColumns, collectQuarantine, ensureQuarantineTable, insertQuarantine, loadRawInput, resolveKinds, retypeCsvColumns, stageCounts, type StageCounts } from "./source/stage";
 import { accountKindOfType, monthKindOfType } from "./sql/months";
 import {
   committedBuckets,
@@ -508,13 +508,14 @@ class RunContext {
     const quarantineRows = `__sp_quarantine_${this.runId}`;
     const sourceName = rec.input.kind === "table" ? rec.input.table : cfg.source.kind === "files" ? cfg.source.glob : "source";
     try {
-      const columns = await this.timed("read", () => loadRawInput(this.conn, cfg, rec.input, raw));
+      const { columns, files } = await this.timed("read", () => loadRawInput(this.conn, cfg, rec.input, raw));
       checkRequiredColumns(cfg, columns, sourceName);
       // the existing summary fixes the kinds of keys and months
       const existing = rec.mode === "incremental" ? await existingKinds(this.conn, cfg) : null;
       const keysReadAsText = rec.input.kind === "files" && rec.input.format === "csv";
       const kinds = await resolveKinds(this.conn, cfg, raw, columns, existing, { keysReadAsText });
       const exprs = await checkConfigExpressions(this.conn, cfg, columns.map((c) => c.name));
+      for (const f of files) checkExpressionColumns(cfg, exprs, f);
       if (keysReadAsText) await this.timed("read", () => retypeCsvColumns(this.conn, cfg, raw, exprs));
       const layout = buildLayout(cfg, kinds, exprs);
       const fixedTypes = existing ? await existingScalarTypes(this.conn, cfg, layout) : undefined;

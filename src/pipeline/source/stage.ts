@@ -5,7 +5,7 @@ import path from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { CheckedConfigExpressions } from "../config/expr";
 import { sqlType, type PipelineConfig } from "../config/schema";
-import { execute, queryOne, quoteIdent, quoteString } from "../engine/duckdb";
+import { execute, queryOne, queryRows, quoteIdent, quoteString, type Row } from "../engine/duckdb";
 import { PipelineError } from "../errors";
 import type { Layout } from "../layout";
 import { accountKindOfType, monthIndexOf, monthKindOfType, parseMonthSql, type AccountKind, type MonthKind } from "../sql/months";
@@ -19,14 +19,34 @@ export interface SourceColumn {
   type: string;
 }
 
-/** Reads the input into a temporary table of the connection; returns its source columns. */
+/** A source file's column names, as its own header or schema gives them. */
+export interface FileColumns {
+  path: string;
+  columns: string[];
+}
+
+/**
+ * Reads the input into a temporary table of the connection; returns its source columns and, for
+ * a file source, each file's. Each file is looked at on its own first: the files are read
+ * together by column name, so a file without a required column would read as NULLs in it, and
+ * a CSV file whose rows do not all have the same number of fields is read by DuckDB's sniffer
+ * from the first line after which they do (the lines before it lost).
+ */
 export async function loadRawInput(
   conn: DuckDBConnection,
   cfg: PipelineConfig,
   input: RunInput,
   rawTable: string,
-): Promise<SourceColumn[]> {
+): Promise<{ columns: SourceColumn[]; files: FileColumns[] }> {
   const raw = quoteIdent(rawTable);
+  const files: FileColumns[] = [];
+  if (input.kind === "files") {
+    for (const f of input.files) {
+      const columns = await fileColumns(conn, f.path, input.format, f.size);
+      checkRequiredColumns(cfg, columns.map((name) => ({ name, type: "" })), f.path);
+      files.push({ path: f.path, columns });
+    }
+  }
   let relation: string;
   if (input.kind === "table") {
     const ts = quoteIdent(cfg.keys.timestamp ?? "base_ts");
@@ -64,7 +84,36 @@ export async function loadRawInput(
     }
   }
   if (input.kind === "files" && input.format === "csv") await execute(conn, `ALTER TABLE ${raw} ADD COLUMN ${quoteIdent(PRE_REASON)} VARCHAR`);
-  return sourceColumnsOf(conn, rawTable);
+  return { columns: await sourceColumnsOf(conn, rawTable), files };
+}
+
+/** One source file's column names; a file that cannot be read as its format fails, named. */
+async function fileColumns(conn: DuckDBConnection, file: string, format: "csv" | "parquet", size: number): Promise<string[]> {
+  const fail = (what: string, cause?: unknown) => new PipelineError("SOURCE", `source file ${file} ${what}`, { where: file, cause, retryable: false });
+  if (format === "parquet") {
+    try {
+      const rows = await queryRows(conn, `DESCRIBE SELECT * FROM read_parquet(${quoteString(file)})`);
+      return rows.map((r) => String(r.column_name));
+    } catch (err) {
+      throw fail(`cannot be read as Parquet: ${firstLine(err)}`, err);
+    }
+  }
+  if (size === 0) throw fail("is empty: a CSV source file starts with its header row");
+  let sniffed: Row | undefined;
+  try {
+    sniffed = await queryOne(conn, `SELECT "SkipRows" AS skip, to_json("Columns") AS cols FROM sniff_csv(${quoteString(file)})`);
+  } catch (err) {
+    throw fail(`cannot be read as CSV: ${firstLine(err)}`, err);
+  }
+  const skip = Number(sniffed?.skip ?? 0);
+  const columns = (JSON.parse(String(sniffed?.cols ?? "[]")) as { name: string }[]).map((c) => c.name);
+  if (skip > 0) {
+    throw fail(
+      `is not a consistent CSV file: its lines do not all have the same number of fields (they do only from line ${skip + 1} on); ` +
+        `every line must have as many fields as the header`,
+    );
+  }
+  return columns;
 }
 
 async function sourceColumnsOf(conn: DuckDBConnection, rawTable: string): Promise<SourceColumn[]> {
@@ -157,6 +206,23 @@ export function checkRequiredColumns(cfg: PipelineConfig, columns: SourceColumn[
   cfg.columns.forEach((c, i) => need(c.source_column, `columns[${i}].source_column`));
   if (missing.length > 0) {
     throw new PipelineError("SOURCE", `the source lacks ${missing.length} required column(s)`, { where, issues: missing });
+  }
+}
+
+/**
+ * Checks that a source file has every column the config's expressions read (the files are read
+ * together by column name: one lacking a column would give its records NULL there).
+ */
+export function checkExpressionColumns(cfg: PipelineConfig, exprs: CheckedConfigExpressions, file: FileColumns): void {
+  const have = new Set(file.columns.map((c) => c.toLowerCase()));
+  const missing: { path: string; message: string }[] = [];
+  const check = (e: { columns: string[] } | undefined, p: string) => {
+    for (const c of e?.columns ?? []) if (!have.has(c.toLowerCase())) missing.push({ path: p, message: `column "${c}" is not in the source (${file.path})` });
+  };
+  cfg.rolling_columns.forEach((c, i) => check(exprs.rolling.get(c.name), `rolling_columns[${i}].${c.mapper_expr ? "mapper_expr" : "source_column"}`));
+  cfg.columns.forEach((c, i) => check(exprs.scalars.get(c.name), `columns[${i}].${c.expr ? "expr" : "source_column"}`));
+  if (missing.length > 0) {
+    throw new PipelineError("SOURCE", `the source lacks ${missing.length} column(s) the config reads`, { where: file.path, issues: missing });
   }
 }
 
