@@ -5,6 +5,7 @@ import fs from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseConfig } from "../src/pipeline/config/load";
 import type { RunResult } from "../src/pipeline/api";
+import { runPipeline } from "../src/pipeline/run";
 import { counts, CSV_HEADER, rec, Scenario, tsText, writeRawCsv, type ScenarioOptions } from "./scenario-helpers";
 
 const open: Scenario[] = [];
@@ -325,6 +326,28 @@ describe("quarantine", () => {
     const r2 = await s.runOnly();
     expect(r2.status).toBe("failed");
     expect(r2.error).toMatch(new RegExp(`^source file ${partial} cannot be read as Parquet: `));
+  });
+
+  it("checks the config's expressions against the new files' columns before recording a run, and for their shape with no new file", async () => {
+    // a file source's expressions were checked at staging only: a refused mapper got a run
+    // recorded (and failed), and with nothing new it passed unchecked
+    const s = scenario();
+    const runs = async () => s.count(`SELECT count(*) AS n FROM _sp.runs`);
+    const withMapper = (mapper: string) =>
+      parseConfig({ ...s.ws.config, rolling_columns: s.ws.config.rolling_columns.map((c, i) => (i === 0 ? { ...c, mapper_expr: mapper } : c)) });
+    writeRawCsv(s.ws, CSV_HEADER, [["A", "2024-01-01", T10, "11", "A", "100", "0", "1000"]]);
+    const unknown = runPipeline({ config: withMapper("COALESCE(balance_amt, 0)") });
+    await expect(unknown).rejects.toMatchObject({ code: "CONFIG_INVALID" });
+    await expect(unknown).rejects.toThrow(/rolling_columns\[0\]\.mapper_expr: unknown column "balance_amt"/);
+    expect(await runs()).toBe(0);
+    ok(await s.runOnly({}, [rec("A", "2024-01", 10)]));
+    const before = await runs();
+    for (const dryRun of [false, true]) {
+      const r = runPipeline({ config: withMapper("read_csv('/etc/passwd')"), dryRun });
+      await expect(r).rejects.toMatchObject({ code: "CONFIG_INVALID" });
+      await expect(r).rejects.toThrow(/rolling_columns\[0\]\.mapper_expr: function "read_csv" is not allowed/);
+    }
+    expect(await runs()).toBe(before);
   });
 
   it("a rolling column whose source column is missing fails the run with rolling_columns[0].source_column", async () => {

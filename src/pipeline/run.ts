@@ -18,7 +18,7 @@ import { ensureTargetTables, type ColumnTypes } from "./execute/tables";
 import { buildLayout, type Layout } from "./layout";
 import { buildPlan, classifyBatch, type ExistingState, type Plan } from "./plan/classify";
 import { describeInput, discoverInput, fileIdentity, globBaseDirectory, inputIsEmpty, sourceKey, type RunInput, type SourceFile } from "./source/input";
-import { buildStage, checkExpressionColumns, checkRequiredColumns, collectQuarantine, ensureQuarantineTable, insertQuarantine, loadRawInput, resolveKinds, retypeCsvColumns, stageCounts, type StageCounts } from "./source/stage";
+import { buildStage, checkExpressionColumns, checkRequiredColumns, collectQuarantine, ensureQuarantineTable, insertQuarantine, loadRawInput, resolveKinds, retypeCsvColumns, sourceFileColumns, stageCounts, type StageCounts } from "./source/stage";
 import { accountKindOfType, monthKindOfType } from "./sql/months";
 import {
   committedBuckets,
@@ -361,10 +361,11 @@ class RunContext {
     const cfg = this.opts.config;
     if (this.mode === "incremental" && (await this.summaryIsEmpty(cfg))) this.mode = "initial";
     const input = await this.timed("discover", () => discoverInput(this.conn, cfg, this.mode === "initial"));
-    // a table source's columns are known before anything is read: the config's expressions are
-    // checked against them before a run is recorded, even when there is nothing new (a file
-    // source's columns are known once its files are read, at staging)
-    if (input.kind === "table") await checkConfigExpressions(this.conn, cfg, (await tableColumns(this.conn, "main", input.table)).map((c) => c.name));
+    // the config's expressions are checked against the source's columns before a run is
+    // recorded, even when there is nothing new: a table's, or the header or schema of each new
+    // file (one that cannot be read fails the run at staging, named), or, without new files, for
+    // their shape only
+    await checkConfigExpressions(this.conn, cfg, await this.sourceColumnNames(input));
     const seq = await nextRunSeq(this.conn);
     const ingestTs = this.now().toISOString().replace("T", " ").replace("Z", "");
     const rec: Recorded = { config: cfg, mode: this.mode, input, seq, ingestTs, configVersion: this.opts.configVersion ?? null };
@@ -378,6 +379,22 @@ class RunContext {
       await beginUndo(this.conn, this.runId, this.mode === "initial");
     }
     return rec;
+  }
+
+  private async sourceColumnNames(input: RunInput): Promise<string[] | null> {
+    if (input.kind === "table") return (await tableColumns(this.conn, "main", input.table)).map((c) => c.name);
+    if (input.files.length === 0) return null;
+    const names = new Map<string, string>();
+    for (const f of input.files) {
+      let columns: string[];
+      try {
+        columns = await sourceFileColumns(this.conn, f.path, input.format, f.size);
+      } catch {
+        return null;
+      }
+      for (const c of columns) names.set(c.toLowerCase(), c);
+    }
+    return [...names.values()];
   }
 
   private async loadForResume(): Promise<Recorded> {

@@ -42,7 +42,7 @@ export async function loadRawInput(
   const files: FileColumns[] = [];
   if (input.kind === "files") {
     for (const f of input.files) {
-      const columns = await fileColumns(conn, f.path, input.format, f.size);
+      const columns = await sourceFileColumns(conn, f.path, input.format, f.size);
       checkRequiredColumns(cfg, columns.map((name) => ({ name, type: "" })), f.path);
       files.push({ path: f.path, columns });
     }
@@ -88,7 +88,7 @@ export async function loadRawInput(
 }
 
 /** One source file's column names; a file that cannot be read as its format fails, named. */
-async function fileColumns(conn: DuckDBConnection, file: string, format: "csv" | "parquet", size: number): Promise<string[]> {
+export async function sourceFileColumns(conn: DuckDBConnection, file: string, format: "csv" | "parquet", size: number): Promise<string[]> {
   const fail = (what: string, cause?: unknown) => new PipelineError("SOURCE", `source file ${file} ${what}`, { where: file, cause, retryable: false });
   if (format === "parquet") {
     try {
