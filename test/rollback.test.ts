@@ -151,6 +151,7 @@ describe("rollback", () => {
     await expect(rollbackPipeline(ws.config, ids[1] ?? "")).rejects.toThrow(/expired/);
     const rb = await rollbackPipeline(ws.config, ids[2] ?? "");
     expect(rb.runs.map((r) => r.runId)).toEqual([ids[3], ids[2]]);
+    expect(rb.accounts).toBe(2); // x and y, each restored by both runs (it said 4)
     await expectTablesOf(ws, batches.slice(0, 2), "after rolling back two");
     const left = await engineRows(ws, `SELECT table_name FROM duckdb_tables() WHERE table_name <> 'undo_runs' AND table_name LIKE 'undo\\_%' ESCAPE '\\' OR table_name LIKE '%\\_\\_undo\\_%' ESCAPE '\\'`);
     expect(left).toEqual([]);
