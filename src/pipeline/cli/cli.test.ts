@@ -140,6 +140,27 @@ describe("summary-pipeline", () => {
     expect(command).toMatchObject({ code: EXIT_USAGE, stderr: "summary-pipeline: unknown command 'frobnicate' (commands: generate, rollback)\n" });
   });
 
+  it("--optimize reports the tables it rewrote and the runs whose undo data it expired", async () => {
+    // the text output did not name the expired runs (only --json had them)
+    const { file } = tempConfig((cfg) => {
+      cfg.optimization = { auto_every_n_runs: 0, undo_retention_runs: 1 };
+    });
+    expect((await cli(["generate", "--accounts", "30", "--months", "3", "--seed", "5", "--config", file])).code).toBe(EXIT_OK);
+    const first = jsonLines((await cli(["--config", file, "--json"])).stdout).at(-1);
+    expect((await cli(["generate", "--append", "--seed", "5", "--config", file])).code).toBe(EXIT_OK);
+    expect(jsonLines((await cli(["--config", file, "--json"])).stdout).at(-1)).toMatchObject({ status: "succeeded" });
+    const opt = await cli(["--config", file, "--optimize"]);
+    expect(opt).toMatchObject({ code: EXIT_OK, stderr: "" });
+    expect(opt.stdout).toMatch(/^optimized in [\d.]+ s: data [\d.]+ MiB → [\d.]+ MiB; file [\d.]+ MiB → [\d.]+ MiB/);
+    expect(opt.stdout).toContain("  summary: ");
+    expect(opt.stdout).toContain(
+      `  undo data expired (beyond optimization.undo_retention_runs = 1): run(s) ${String(first?.runId)} can no longer be rolled back\n`,
+    );
+    const rb = await cli(["rollback", String(first?.runId), "--config", file]);
+    expect(rb.code).not.toBe(EXIT_OK);
+    expect(rb.stderr).toMatch(/expired/);
+  });
+
   it("rolls back the last run (audited), refuses it twice, and the next run reads its input again", async () => {
     const { file } = tempConfig();
     expect((await cli(["generate", "--accounts", "40", "--months", "3", "--seed", "5", "--config", file])).code).toBe(EXIT_OK);

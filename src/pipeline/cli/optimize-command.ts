@@ -36,11 +36,19 @@ export async function optimizeCommand(flags: OptimizeFlags, io: CliIo): Promise<
   if (flags.json) {
     io.out(`${JSON.stringify({ type: "optimize", ...result })}\n`);
   } else {
+    // DuckDB reuses the blocks it frees but seldom gives them back to the file system
+    const grew = result.fileBytesAfter >= result.fileBytesBefore ? " (freed blocks are reused; DuckDB does not shrink the file)" : "";
     io.out(
       `optimized in ${(result.durationMs / 1000).toFixed(1)} s: data ${mib(result.bytesBefore)} → ${mib(result.bytesAfter)}; ` +
-        `file ${mib(result.fileBytesBefore)} → ${mib(result.fileBytesAfter)} (freed blocks are reused, the file does not shrink)\n`,
+        `file ${mib(result.fileBytesBefore)} → ${mib(result.fileBytesAfter)}${grew}\n`,
     );
     for (const t of result.tables) io.out(`  ${t.name}: ${t.rows.toLocaleString("en-US")} rows rewritten in (account, month) order\n`);
+    if (result.undoExpired.length > 0) {
+      io.out(
+        `  undo data expired (beyond optimization.undo_retention_runs = ${config.optimization.undo_retention_runs}): ` +
+          `run(s) ${result.undoExpired.join(", ")} can no longer be rolled back\n`,
+      );
+    }
   }
   return EXIT_OK;
 }
