@@ -155,6 +155,16 @@ describe("rollback", () => {
     await expectTablesOf(ws, batches.slice(0, 2), "after rolling back two");
     const left = await engineRows(ws, `SELECT table_name FROM duckdb_tables() WHERE table_name <> 'undo_runs' AND table_name LIKE 'undo\\_%' ESCAPE '\\' OR table_name LIKE '%\\_\\_undo\\_%' ESCAPE '\\'`);
     expect(left).toEqual([]);
+    // a later run that cannot go is named as the reason (the message named it as if it were the one asked for)
+    const later: string[] = [];
+    for (const k of [4, 5]) {
+      writeBatch(ws, [rec("x", M + k, k, k)]);
+      later.push((await run(ws)).runId);
+    }
+    await engineRows(ws, `UPDATE _sp.undo_runs SET expired = TRUE WHERE run_id = '${later[1]}'`);
+    await expect(rollbackPipeline(ws.config, later[0] ?? "")).rejects.toThrow(
+      `run ${later[0]} cannot be rolled back without the later run ${later[1]}, which has expired undo data (optimization.undo_retention_runs); it cannot be rolled back`,
+    );
   });
 
   it("restores a table source's watermark and the quarantine", async () => {

@@ -174,22 +174,15 @@ export async function rollbackChain(conn: DuckDBConnection, runId: string): Prom
     layout: r.layout_json ? (JSON.parse(String(r.layout_json)) as Layout) : null,
     undo: r.undo_run === null || r.undo_run === undefined ? null : r,
   }));
+  // a later run of the chain is named as the reason the target cannot be rolled back
+  const refuse = (r: RunToUndo, why: string) =>
+    new PipelineError("RUN_STATE", r.runId === runId ? `run ${runId} ${why}` : `run ${runId} cannot be rolled back without the later run ${r.runId}, which ${why}`, {
+      where: r.runId,
+    });
   for (const r of chain) {
-    if (r.status === "running") {
-      throw new PipelineError("RUN_STATE", `run ${r.runId} is still running; roll back after it ends`, { where: r.runId });
-    }
-    if (!r.undo) {
-      throw new PipelineError("RUN_STATE", `run ${r.runId} kept no undo data (it ran before undo data was recorded); it cannot be rolled back`, {
-        where: r.runId,
-      });
-    }
-    if (r.undo.expired === true) {
-      throw new PipelineError(
-        "RUN_STATE",
-        `the undo data of run ${r.runId} has expired (optimization.undo_retention_runs); it cannot be rolled back`,
-        { where: r.runId },
-      );
-    }
+    if (r.status === "running") throw refuse(r, "is still running; roll back after it ends");
+    if (!r.undo) throw refuse(r, "kept no undo data (it ran before undo data was recorded); it cannot be rolled back");
+    if (r.undo.expired === true) throw refuse(r, "has expired undo data (optimization.undo_retention_runs); it cannot be rolled back");
   }
   return chain;
 }
