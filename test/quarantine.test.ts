@@ -4,7 +4,7 @@
 import fs from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseConfig } from "../src/pipeline/config/load";
-import type { RunResult } from "../src/pipeline/api";
+import type { PipelineEvent, RunResult } from "../src/pipeline/api";
 import { runPipeline } from "../src/pipeline/run";
 import { counts, CSV_HEADER, rec, Scenario, tsText, writeRawCsv, type ScenarioOptions } from "./scenario-helpers";
 
@@ -348,6 +348,16 @@ describe("quarantine", () => {
       await expect(r).rejects.toThrow(/rolling_columns\[0\]\.mapper_expr: function "read_csv" is not allowed/);
     }
     expect(await runs()).toBe(before);
+  });
+
+  it("a source.glob whose folder does not exist is warned about, not taken silently for an empty inbox", async () => {
+    const s = scenario();
+    const missing = `${s.ws.dir}/no-such-folder`;
+    const events: PipelineEvent[] = [];
+    const r = await runPipeline({ config: parseConfig({ ...s.ws.config, source: { kind: "files", format: "csv", glob: `${missing}/*.csv` } }), onEvent: (e) => events.push(e) });
+    ok(r);
+    const logs = events.flatMap((e) => (e.type === "log" ? [`${e.level}: ${e.message}`] : []));
+    expect(logs).toContain(`warn: the folder of source.glob (${missing}) does not exist`);
   });
 
   it("a rolling column whose source column is missing fails the run with rolling_columns[0].source_column", async () => {

@@ -3,6 +3,7 @@
 // retrying transient failures, and finally advances the watermark/manifest (and swaps the tables
 // of an initial build) in one last transaction. A resume continues from the first uncommitted bucket.
 import { randomBytes } from "node:crypto";
+import fs from "node:fs";
 import os from "node:os";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { emptyCounts, type CaseCounts, type PipelineEvent, type RunMode, type RunOptions, type RunResult, type RunStatus } from "./api";
@@ -288,6 +289,11 @@ class RunContext {
       if (inputIsEmpty(recorded.input)) {
         // re-running an ingested batch changes nothing, and says so
         this.emit({ type: "log", runId: this.runId, level: "info", message: `nothing new to ingest (${describeInput(recorded.input)})` });
+        const cfg = recorded.config;
+        if (cfg.source.kind === "files" && !fs.existsSync(globBaseDirectory(cfg.source.glob))) {
+          // most likely a mistyped source.glob: said, not silently taken for an empty inbox
+          this.emit({ type: "log", runId: this.runId, level: "warn", message: `the folder of source.glob (${globBaseDirectory(cfg.source.glob)}) does not exist` });
+        }
         this.timings.total = Math.round(performance.now() - t0);
         if (!this.opts.dryRun) await this.setStatus("succeeded", null);
         return this.result("succeeded");
