@@ -167,6 +167,21 @@ describe("rollback", () => {
     );
   });
 
+  it("rolling back to before the first run counts each account once", async () => {
+    // the distinct count was taken only when a summary table was left
+    const ws = makeWorkspace({ name: "rbfirst" });
+    spaces.push(ws);
+    const ids: string[] = [];
+    for (let k = 0; k < 3; k++) {
+      writeBatch(ws, [rec("x", M + k, k, k), rec("y", M + k, k, k)]);
+      ids.push((await run(ws)).runId);
+    }
+    const rb = await rollbackPipeline(ws.config, ids[0] ?? "");
+    expect(rb.runs.map((r) => r.runId)).toEqual([...ids].reverse());
+    expect(rb.accounts).toBe(2);
+    await expectTablesOf(ws, [], "after rolling back every run");
+  });
+
   it("restores a table source's watermark and the quarantine", async () => {
     const ws = makeWorkspace({ name: "rbtable" });
     spaces.push(ws);

@@ -19,7 +19,7 @@ import { ensureTargetTables, type ColumnTypes } from "./execute/tables";
 import { buildLayout, type Layout } from "./layout";
 import { buildPlan, classifyBatch, type ExistingState, type Plan } from "./plan/classify";
 import { describeInput, discoverInput, fileIdentity, globBaseDirectory, inputIsEmpty, sourceKey, type RunInput, type SourceFile } from "./source/input";
-import { buildStage, checkExpressionColumns, checkRequiredColumns, collectQuarantine, ensureQuarantineTable, insertQuarantine, loadRawInput, resolveKinds, retypeCsvColumns, sourceFileColumns, stageCounts, type StageCounts } from "./source/stage";
+import { buildStage, checkRequiredColumns, collectQuarantine, ensureQuarantineTable, insertQuarantine, loadRawInput, resolveKinds, retypeCsvColumns, stageCounts, type StageCounts } from "./source/stage";
 import { accountKindOfType, monthKindOfType } from "./sql/months";
 import {
   committedBuckets,
@@ -367,10 +367,7 @@ class RunContext {
     const cfg = this.opts.config;
     if (this.mode === "incremental" && (await this.summaryIsEmpty(cfg))) this.mode = "initial";
     const input = await this.timed("discover", () => discoverInput(this.conn, cfg, this.mode === "initial"));
-    // the config's expressions are checked against the source's columns before a run is
-    // recorded, even when there is nothing new: a table's, or the header or schema of each new
-    // file (one that cannot be read fails the run at staging, named), or, without new files, for
-    // their shape only
+    // the config's expressions are checked before a run is recorded, even when there is nothing new
     await checkConfigExpressions(this.conn, cfg, await this.sourceColumnNames(input));
     const seq = await nextRunSeq(this.conn);
     const ingestTs = this.now().toISOString().replace("T", " ").replace("Z", "");
@@ -387,20 +384,13 @@ class RunContext {
     return rec;
   }
 
+  /**
+   * The source's columns the config's expressions are checked against before a run is recorded:
+   * a table's; none for files (their shape is checked: a column a file lacks fails the run at
+   * staging, naming the file, as a missing source column does, SPEC §9).
+   */
   private async sourceColumnNames(input: RunInput): Promise<string[] | null> {
-    if (input.kind === "table") return (await tableColumns(this.conn, "main", input.table)).map((c) => c.name);
-    if (input.files.length === 0) return null;
-    const names = new Map<string, string>();
-    for (const f of input.files) {
-      let columns: string[];
-      try {
-        columns = await sourceFileColumns(this.conn, f.path, input.format, f.size);
-      } catch {
-        return null;
-      }
-      for (const c of columns) names.set(c.toLowerCase(), c);
-    }
-    return [...names.values()];
+    return input.kind === "table" ? (await tableColumns(this.conn, "main", input.table)).map((c) => c.name) : null;
   }
 
   private async loadForResume(): Promise<Recorded> {
@@ -531,14 +521,13 @@ class RunContext {
     const quarantineRows = `__sp_quarantine_${this.runId}`;
     const sourceName = rec.input.kind === "table" ? rec.input.table : cfg.source.kind === "files" ? cfg.source.glob : "source";
     try {
-      const { columns, files } = await this.timed("read", () => loadRawInput(this.conn, cfg, rec.input, raw));
+      const columns = await this.timed("read", () => loadRawInput(this.conn, cfg, rec.input, raw));
       checkRequiredColumns(cfg, columns, sourceName);
       // the existing summary fixes the kinds of keys and months
       const existing = rec.mode === "incremental" ? await existingKinds(this.conn, cfg) : null;
       const keysReadAsText = rec.input.kind === "files" && rec.input.format === "csv";
       const kinds = await resolveKinds(this.conn, cfg, raw, columns, existing, { keysReadAsText });
       const exprs = await checkConfigExpressions(this.conn, cfg, columns.map((c) => c.name));
-      for (const f of files) checkExpressionColumns(cfg, exprs, f);
       if (keysReadAsText) await this.timed("read", () => retypeCsvColumns(this.conn, cfg, raw, exprs));
       const layout = buildLayout(cfg, kinds, exprs);
       const fixedTypes = existing ? await existingScalarTypes(this.conn, cfg, layout) : undefined;

@@ -205,11 +205,10 @@ export async function rollbackRuns(conn: DuckDBConnection, cfg: PipelineConfig, 
   for (const run of chain) {
     accounts += await undoOne(conn, cfg, run);
   }
+  // an account restored by several runs of the chain is counted once (and checked once)
+  if (accounts > 0) accounts = await count(conn, `SELECT count(DISTINCT acct) AS n FROM __sp_rb_scope`);
   if (accounts > 0 && (await tableExists(conn, "main", live.names.summary))) {
-    // an account restored by several runs of the chain is checked once
     await execute(conn, `CREATE OR REPLACE TEMP TABLE __sp_rb_scope AS SELECT DISTINCT acct, lo FROM __sp_rb_scope`);
-    // (and counted once)
-    accounts = await count(conn, `SELECT count(DISTINCT acct) AS n FROM __sp_rb_scope`);
     const violations = await checkInvariants(conn, cfg, { accounts: "__sp_rb_scope" });
     if (violations.length > 0) {
       throw new PipelineError("INVARIANT", `after rolling back, the tables fail ${violations.length} invariant check(s); nothing was changed`, {

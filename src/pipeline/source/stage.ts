@@ -19,32 +19,24 @@ export interface SourceColumn {
   type: string;
 }
 
-/** A source file's column names, as its own header or schema gives them. */
-export interface FileColumns {
-  path: string;
-  columns: string[];
-}
-
 /**
- * Reads the input into a temporary table of the connection; returns its source columns and, for
- * a file source, each file's. Each file is looked at on its own first: the files are read
- * together by column name, so a file without a required column would read as NULLs in it, and
- * a CSV file whose rows do not all have the same number of fields is read by DuckDB's sniffer
- * from the first line after which they do (the lines before it lost).
+ * Reads the input into a temporary table of the connection; returns its source columns. Each file
+ * is looked at on its own first: the files are read together by column name, so a file without a
+ * key or source column would read as NULLs in it (a column only an expression reads may be
+ * missing from some files: NULL there, as in `COALESCE(new_col, old_col)` over older files), and
+ * DuckDB's sniffer reads a CSV file whose lines differ in width wrongly (see sourceFileColumns).
  */
 export async function loadRawInput(
   conn: DuckDBConnection,
   cfg: PipelineConfig,
   input: RunInput,
   rawTable: string,
-): Promise<{ columns: SourceColumn[]; files: FileColumns[] }> {
+): Promise<SourceColumn[]> {
   const raw = quoteIdent(rawTable);
-  const files: FileColumns[] = [];
   if (input.kind === "files") {
     for (const f of input.files) {
       const columns = await sourceFileColumns(conn, f.path, input.format, f.size);
       checkRequiredColumns(cfg, columns.map((name) => ({ name, type: "" })), f.path);
-      files.push({ path: f.path, columns });
     }
   }
   let relation: string;
@@ -84,11 +76,14 @@ export async function loadRawInput(
     }
   }
   if (input.kind === "files" && input.format === "csv") await execute(conn, `ALTER TABLE ${raw} ADD COLUMN ${quoteIdent(PRE_REASON)} VARCHAR`);
-  return { columns: await sourceColumnsOf(conn, rawTable), files };
+  return sourceColumnsOf(conn, rawTable);
 }
 
+/** A character no CSV line holds, as the delimiter that reads a file's lines whole. */
+const UNIT_SEPARATOR = String.fromCharCode(31);
+
 /** One source file's column names; a file that cannot be read as its format fails, named. */
-export async function sourceFileColumns(conn: DuckDBConnection, file: string, format: "csv" | "parquet", size: number): Promise<string[]> {
+async function sourceFileColumns(conn: DuckDBConnection, file: string, format: "csv" | "parquet", size: number): Promise<string[]> {
   const fail = (what: string, cause?: unknown) => new PipelineError("SOURCE", `source file ${file} ${what}`, { where: file, cause, retryable: false });
   if (format === "parquet") {
     try {
@@ -99,19 +94,35 @@ export async function sourceFileColumns(conn: DuckDBConnection, file: string, fo
     }
   }
   if (size === 0) throw fail("is empty: a CSV source file starts with its header row");
+  const q = quoteString(file);
   let sniffed: Row | undefined;
   try {
-    sniffed = await queryOne(conn, `SELECT "SkipRows" AS skip, to_json("Columns") AS cols FROM sniff_csv(${quoteString(file)})`);
+    sniffed = await queryOne(conn, `SELECT "SkipRows" AS skip, to_json(list_transform("Columns", lambda c: c.name)) AS cols FROM sniff_csv(${q}, header = true)`);
   } catch (err) {
     throw fail(`cannot be read as CSV: ${firstLine(err)}`, err);
   }
   const skip = Number(sniffed?.skip ?? 0);
-  const columns = (JSON.parse(String(sniffed?.cols ?? "[]")) as { name: string }[]).map((c) => c.name);
+  const columns = JSON.parse(String(sniffed?.cols ?? "[]")) as string[];
+  // DuckDB's sniffer, given lines of different widths, either reads the whole line as one column
+  // or starts from the first line after which the widths agree (the lines before it dropped)
+  const ragged = (from: string) =>
+    fail(`is not a consistent CSV file: its lines do not all have as many fields as its header${from}`);
+  const [only] = columns;
+  if (columns.length === 1 && only !== undefined && /[,;\t|]/.test(only)) throw ragged("");
   if (skip > 0) {
-    throw fail(
-      `is not a consistent CSV file: its lines do not all have the same number of fields (they do only from line ${skip + 1} on); ` +
-        `every line must have as many fields as the header`,
-    );
+    // blank lines and # comments before the header are fine: nothing is dropped
+    let preamble = false;
+    try {
+      const lines = await queryRows(
+        conn,
+        `SELECT line FROM read_csv(${q}, columns = {'line': 'VARCHAR'}, header = false, auto_detect = false, delim = ${quoteString(UNIT_SEPARATOR)},
+                                   quote = '', escape = '', skip = 0) LIMIT ${skip}`,
+      );
+      preamble = lines.every((r) => r.line === null || String(r.line).trim() === "" || String(r.line).trimStart().startsWith("#"));
+    } catch {
+      preamble = false;
+    }
+    if (!preamble) throw ragged(` (they agree only from line ${skip + 1} on)`);
   }
   return columns;
 }
@@ -131,8 +142,8 @@ export const PRE_REASON = "__sp_pre_reason";
  * is marked for quarantine, not dropped. Rolling columns of several numeric types over one
  * column share the widest (BIGINT, else DOUBLE). A column stays text when the config reads it as
  * text (a key, the delete flag, a String rolling column's source), when its rolling columns' types
- * have nothing in common, or when an expression reading it does not bind to the cast type
- * (`length(code)`).
+ * have nothing in common, or when an expression reading it does not bind to or evaluate on the cast
+ * type (`length(code)`, `CASE WHEN x = 'N/A' THEN NULL ELSE x END`).
  * Returns the raw table's source columns after it.
  */
 export async function retypeCsvColumns(
@@ -154,22 +165,46 @@ export async function retypeCsvColumns(
     dataTypes.set(lower(c.source_column), set);
   }
   const readers = [...exprs.rolling.values(), ...exprs.scalars.values()];
+  type Candidate = { name: string; q: string; type: string; check: string; dataType: string };
+  const candidates: Candidate[] = [];
   for (const col of cols) {
     const types = dataTypes.get(lower(col.name));
     const cast = types && castOf([...types]);
     if (col.type !== "VARCHAR" || !cast || text.has(lower(col.name))) continue;
-    const { type, check, dataType } = cast;
-    const q = quoteIdent(col.name);
-    const uses = readers.filter((e) => e.columns.some((c) => lower(c) === lower(col.name))).map((e) => e.canonical);
+    candidates.push({ name: col.name, q: quoteIdent(col.name), ...cast });
+  }
+  // the casts are tried together (one expression may read two of the columns), and the
+  // expressions reading them evaluated for real over the batch: `balance_am = 'N/A'` binds to a
+  // BIGINT column and fails on its first row. A cast that stops them is dropped.
+  const works = async (set: Candidate[]): Promise<boolean> => {
+    const names = new Set(set.map((c) => lower(c.name)));
+    const uses = readers.filter((e) => e.columns.some((c) => names.has(lower(c)))).map((e) => `count(${e.canonical})`);
+    if (set.length === 0 || uses.length === 0) return true;
+    const replaced = set.map((c) => `TRY_CAST(${c.q} AS ${c.type}) AS ${c.q}`).join(", ");
     try {
-      await queryOne(conn, `SELECT ${uses.length > 0 ? uses.join(", ") : "1"} FROM (SELECT * REPLACE (TRY_CAST(${q} AS ${type}) AS ${q}) FROM ${raw}) LIMIT 0`);
+      await queryOne(conn, `SELECT ${uses.join(", ")} FROM (SELECT * REPLACE (${replaced}) FROM ${raw})`);
+      return true;
     } catch {
-      continue; // an expression reads it as text
+      return false;
     }
+  };
+  let chosen = candidates;
+  while (chosen.length > 0 && !(await works(chosen))) {
+    let next: Candidate[] | undefined;
+    for (const c of chosen) {
+      const rest = chosen.filter((x) => x !== c);
+      if (await works(rest)) {
+        next = rest;
+        break;
+      }
+    }
+    chosen = next ?? chosen.slice(1);
+  }
+  for (const { name, q, type, check, dataType } of chosen) {
     await execute(
       conn,
       `UPDATE ${raw} SET ${quoteIdent(PRE_REASON)} = coalesce(${quoteIdent(PRE_REASON)},
-         ${quoteString(`column ${col.name}: value does not cast to ${dataType}: `)} || left(${q}, 100))
+         ${quoteString(`column ${name}: value does not cast to ${dataType}: `)} || left(${q}, 100))
        WHERE ${q} IS NOT NULL AND TRY_CAST(${q} AS ${check}) IS NULL`,
     );
     await execute(conn, `ALTER TABLE ${raw} ALTER ${q} SET DATA TYPE ${type} USING TRY_CAST(${q} AS ${type})`);
@@ -206,23 +241,6 @@ export function checkRequiredColumns(cfg: PipelineConfig, columns: SourceColumn[
   cfg.columns.forEach((c, i) => need(c.source_column, `columns[${i}].source_column`));
   if (missing.length > 0) {
     throw new PipelineError("SOURCE", `the source lacks ${missing.length} required column(s)`, { where, issues: missing });
-  }
-}
-
-/**
- * Checks that a source file has every column the config's expressions read (the files are read
- * together by column name: one lacking a column would give its records NULL there).
- */
-export function checkExpressionColumns(cfg: PipelineConfig, exprs: CheckedConfigExpressions, file: FileColumns): void {
-  const have = new Set(file.columns.map((c) => c.toLowerCase()));
-  const missing: { path: string; message: string }[] = [];
-  const check = (e: { columns: string[] } | undefined, p: string) => {
-    for (const c of e?.columns ?? []) if (!have.has(c.toLowerCase())) missing.push({ path: p, message: `column "${c}" is not in the source (${file.path})` });
-  };
-  cfg.rolling_columns.forEach((c, i) => check(exprs.rolling.get(c.name), `rolling_columns[${i}].${c.mapper_expr ? "mapper_expr" : "source_column"}`));
-  cfg.columns.forEach((c, i) => check(exprs.scalars.get(c.name), `columns[${i}].${c.expr ? "expr" : "source_column"}`));
-  if (missing.length > 0) {
-    throw new PipelineError("SOURCE", `the source lacks ${missing.length} column(s) the config reads`, { where: file.path, issues: missing });
   }
 }
 
