@@ -244,6 +244,10 @@ describe("quarantine", () => {
     const r = await two.runOnly({ now });
     ok(r);
     expect((await quarantined(two, r.runId)).map((q) => [q.key, q.reason])).toEqual([["B", "column balance_am: value does not cast to Integer: x"]]);
+    // the quarantined record keeps the text that did not cast (it held NULL for both)
+    expect(await two.sql(`SELECT record::JSON->>'balance_am' AS b, record::JSON->>'credit_limit_am' AS c, record::JSON->>'rpt_as_of_mo' AS m FROM quarantine`)).toEqual([
+      { b: "x", c: "y", m: "2024-01-01" },
+    ]);
     expect(await two.sql(`SELECT cons_acct_key AS a, balance_history[1] AS b, credit_limit_history[1] AS c FROM summary`)).toEqual([{ a: "A", b: 105, c: "5" }]);
     // a sentinel compared as text binds to a BIGINT column too, and fails on its first row
     const sentinel = scenario({ monthKind: "date" });

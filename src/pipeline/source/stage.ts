@@ -75,7 +75,10 @@ export async function loadRawInput(
       throw new PipelineError("SOURCE", `cannot read the source (${where}): ${firstLine(err)}`, { where, cause: err, retryable: false });
     }
   }
-  if (input.kind === "files" && input.format === "csv") await execute(conn, `ALTER TABLE ${raw} ADD COLUMN ${quoteIdent(PRE_REASON)} VARCHAR`);
+  if (input.kind === "files" && input.format === "csv") {
+    await execute(conn, `ALTER TABLE ${raw} ADD COLUMN ${quoteIdent(PRE_REASON)} VARCHAR`);
+    await execute(conn, `ALTER TABLE ${raw} ADD COLUMN ${quoteIdent(PRE_ORIGINAL)} VARCHAR`);
+  }
   return sourceColumnsOf(conn, rawTable);
 }
 
@@ -129,10 +132,13 @@ async function sourceFileColumns(conn: DuckDBConnection, file: string, format: "
 
 async function sourceColumnsOf(conn: DuckDBConnection, rawTable: string): Promise<SourceColumn[]> {
   const cols = await tableColumns(conn, "temp", rawTable);
-  return cols.filter((c) => c.name !== FILE_COLUMN && c.name !== PRE_REASON).map((c) => ({ name: c.name, type: c.type }));
+  return cols.filter((c) => !INTERNAL_COLUMNS.has(c.name)).map((c) => ({ name: c.name, type: c.type }));
 }
 
 export const PRE_REASON = "__sp_pre_reason";
+/** A CSV record's original text of the columns whose cast failed, as a JSON object (for its quarantine record). */
+const PRE_ORIGINAL = "__sp_pre_original";
+const INTERNAL_COLUMNS = new Set([FILE_COLUMN, PRE_REASON, PRE_ORIGINAL]);
 
 /**
  * CSV sniffing types a column from its values: an all-empty column comes back VARCHAR, and one
@@ -204,7 +210,8 @@ export async function retypeCsvColumns(
     await execute(
       conn,
       `UPDATE ${raw} SET ${quoteIdent(PRE_REASON)} = coalesce(${quoteIdent(PRE_REASON)},
-         ${quoteString(`column ${name}: value does not cast to ${dataType}: `)} || left(${q}, 100))
+         ${quoteString(`column ${name}: value does not cast to ${dataType}: `)} || left(${q}, 100)),
+         ${quoteIdent(PRE_ORIGINAL)} = json_merge_patch(coalesce(${quoteIdent(PRE_ORIGINAL)}, '{}'), json_object(${quoteString(name)}, ${q}))
        WHERE ${q} IS NOT NULL AND TRY_CAST(${q} AS ${check}) IS NULL`,
     );
     await execute(conn, `ALTER TABLE ${raw} ALTER ${q} SET DATA TYPE ${type} USING TRY_CAST(${q} AS ${type})`);
@@ -490,15 +497,19 @@ export async function collectQuarantine(conn: DuckDBConnection, p: QuarantineInp
     ...(p.hasPreReason ? [quoteIdent(PRE_REASON)] : []),
   ];
   // the source's columns by name (to_json of the joined row carried the row id it was joined by)
-  const sourceCols = (await tableColumns(conn, "temp", p.rawTable)).filter((c) => c.name !== FILE_COLUMN && c.name !== PRE_REASON);
-  const record = sourceCols.length ? `struct_pack(${sourceCols.map((c) => `${quoteIdent(c.name)} := r.${quoteIdent(c.name)}`).join(", ")})` : "NULL";
+  const sourceCols = (await tableColumns(conn, "temp", p.rawTable)).filter((c) => !INTERNAL_COLUMNS.has(c.name));
+  const packed = sourceCols.length ? `to_json(struct_pack(${sourceCols.map((c) => `${quoteIdent(c.name)} := r.${quoteIdent(c.name)}`).join(", ")}))` : "NULL";
+  // a CSV value that did not cast is kept as its text (the cast column holds NULL for it)
+  const record = p.hasPreReason
+    ? `CASE WHEN r.${quoteIdent(PRE_ORIGINAL)} IS NULL THEN ${packed} ELSE json_merge_patch(${packed}, r.${quoteIdent(PRE_ORIGINAL)}) END`
+    : packed;
   await execute(
     conn,
     // the position is counted within the file the record came from (0-based), as an operator reads it;
     // the stored record holds the source columns only
     `CREATE OR REPLACE TEMP TABLE ${quoteIdent(p.rowsTable)} AS
      SELECT ${quoteString(p.runId)} AS run_id, CAST(${quoteString(p.now.toISOString())} AS TIMESTAMP) AS quarantined_at,
-            coalesce(s.file, ${quoteString(p.sourceName)}) AS source, s.pos - f.p0 AS position, s.reason, CAST(to_json(${record}) AS VARCHAR) AS record
+            coalesce(s.file, ${quoteString(p.sourceName)}) AS source, s.pos - f.p0 AS position, s.reason, CAST(${record} AS VARCHAR) AS record
      FROM ${p.stageTable} s
      JOIN (SELECT file, min(pos) AS p0 FROM ${p.stageTable} GROUP BY file) f ON f.file IS NOT DISTINCT FROM s.file
      JOIN (SELECT rowid - (SELECT min(rowid) FROM ${raw}) AS __sp_rid, * ${internal.length ? `EXCLUDE (${internal.join(", ")})` : ""} FROM ${raw}) r
