@@ -1,4 +1,5 @@
 // The stats service (CLI --stats and the dashboard's tables page) and the account inspector.
+import os from "node:os";
 import { afterAll, describe, expect, it } from "vitest";
 import { openEngineFor } from "../src/pipeline/run";
 import { inspectAccount } from "../src/pipeline/inspect/account";
@@ -46,6 +47,16 @@ describe("stats and inspector", () => {
       expect(balance?.density[0]).toBe(0); // every row has its own month
       expect(stats.runs.map((r) => r.runId)).toEqual([second.runId, first.runId]);
       expect(stats.runs[0]?.counts.backfillRecords).toBe(1);
+      expect(stats.runs[0]?.timings.total).toBe(second.timings.total);
+
+      // a run left running by a process that is gone (kill -9) shows interrupted, not running
+      await conn.run(`UPDATE _sp.runs SET status = 'running', owner = '${os.hostname()}:${2 ** 22 + 17}' WHERE run_id = '${first.runId}'`);
+      await conn.run(`UPDATE _sp.runs SET status = 'running', owner = '${os.hostname()}:${process.pid}' WHERE run_id = '${second.runId}'`);
+      expect((await collectStats(conn, ws.config)).runs.map((r) => [r.runId, r.status])).toEqual([
+        [second.runId, "running"],
+        [first.runId, "interrupted"],
+      ]);
+      await conn.run(`UPDATE _sp.runs SET status = 'succeeded' WHERE run_id IN ('${first.runId}', '${second.runId}')`);
 
       const h = await inspectAccount(conn, ws.config, "a");
       expect(h.found).toBe(true);

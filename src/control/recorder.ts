@@ -3,6 +3,7 @@
 // emits events synchronously; writes are chained in order and `flush()` waits for them.
 import os from "node:os";
 import type { PipelineEvent, RunResult } from "../pipeline/api";
+import { ownerIsAlive } from "../pipeline/state/owner";
 import type { ControlDb } from "./db";
 
 export interface RunRecorder {
@@ -141,21 +142,6 @@ export function createRunRecorder(db: ControlDb, opts: { trigger: string; actor?
     flush: () => chain,
     error: () => firstError,
   };
-}
-
-/** Whether a `host:pid` owner names a live process (other hosts are assumed alive). */
-export function ownerIsAlive(owner: string | null): boolean {
-  if (!owner) return false;
-  const [host, pidText] = owner.split(":");
-  if (host !== os.hostname()) return true;
-  const pid = Number(pidText);
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /**

@@ -8,6 +8,7 @@ import { historyLengthOf } from "../config/schema";
 import { queryOne, queryRows, quoteIdent } from "../engine/duckdb";
 import { chooseBucketCount } from "../plan/classify";
 import { accountKindOfType, formatMonthIndex, monthIndexSql, monthKindOfType } from "../sql/months";
+import { ownerIsAlive } from "../state/owner";
 import { listEngineRuns, STATE_SCHEMA, tableColumns, tableExists } from "../state/store";
 
 export interface TableStats {
@@ -85,7 +86,8 @@ export async function collectStats(conn: DuckDBConnection, cfg: PipelineConfig, 
     nullDensity,
     runs: runs.map((r) => ({
       runId: r.runId,
-      status: r.status,
+      // a run whose process is gone (killed) is marked interrupted by the next run; shown so now
+      status: r.status === "running" && !ownerIsAlive(r.owner) ? "interrupted" : r.status,
       mode: r.mode,
       createdAt: r.createdAt,
       finishedAt: r.finishedAt,
