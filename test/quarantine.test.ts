@@ -249,6 +249,20 @@ describe("quarantine", () => {
       { b: "x", c: "y", m: "2024-01-01" },
     ]);
     expect(await two.sql(`SELECT cons_acct_key AS a, balance_history[1] AS b, credit_limit_history[1] AS c FROM summary`)).toEqual([{ a: "A", b: 105, c: "5" }]);
+    // a decimal and an integer column over one column keep its exact digits (DOUBLE rounded them)
+    const exact = scenario({ monthKind: "date" });
+    exact.ws.config = parseConfig({
+      ...exact.ws.config,
+      rolling_columns: [...exact.ws.config.rolling_columns, { name: "limit_exact", source_column: "credit_limit_am", data_type: "Decimal(20,2)", history_length: 2 }],
+    });
+    writeRawCsv(exact.ws, CSV_HEADER, [
+      ["A", "2024-01-01", T10, "11", "A", "1", "0", "1234567890123456.78"],
+      ["B", "2024-01-01", T10, "11", "A", "1", "0", "n/a"],
+    ]);
+    ok(await exact.runOnly({ now }));
+    expect(await exact.sql(`SELECT CAST(limit_exact_history[1] AS VARCHAR) AS d, CAST(credit_limit_history[1] AS VARCHAR) AS b FROM summary`)).toEqual([
+      { d: "1234567890123456.78", b: "1234567890123457" },
+    ]);
     // a sentinel compared as text binds to a BIGINT column too, and fails on its first row
     const sentinel = scenario({ monthKind: "date" });
     sentinel.ws.config = withMappers(sentinel, { balance: "CASE WHEN balance_am = 'N/A' THEN NULL ELSE balance_am END" });

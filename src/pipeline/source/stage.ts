@@ -146,8 +146,9 @@ const INTERNAL_COLUMNS = new Set([FILE_COLUMN, PRE_REASON, PRE_ORIGINAL]);
  * columns known), the source column of typed rolling columns is cast to their data type (an
  * Integer one to BIGINT, as a clean file's sniffing gives it); a record whose value does not cast
  * is marked for quarantine, not dropped. Rolling columns of several numeric types over one
- * column share the widest (BIGINT, else DOUBLE). A column stays text when the config reads it as
- * text (a key, the delete flag, a String rolling column's source), when its rolling columns' types
+ * column share the widest (BIGINT, a DECIMAL(38, s) for decimals, else DOUBLE). A column stays
+ * text when the config reads it as text (a key, the delete flag, a String rolling column's
+ * source), when its rolling columns' types
  * have nothing in common, or when an expression reading it does not bind to or evaluate on the cast
  * type (`length(code)`, `CASE WHEN x = 'N/A' THEN NULL ELSE x END`).
  * Returns the raw table's source columns after it.
@@ -226,10 +227,15 @@ export async function retypeCsvColumns(
 function castOf(dataTypes: string[]): { type: string; check: string; dataType: string } | null {
   const [only] = dataTypes;
   if (dataTypes.length === 1 && only) return { type: only === "Integer" ? "BIGINT" : sqlType(only), check: sqlType(only), dataType: only };
-  if (dataTypes.every((t) => t === "Integer" || t === "BigInt")) return { type: "BIGINT", check: "BIGINT", dataType: "BigInt" };
-  if (dataTypes.every((t) => t === "Integer" || t === "BigInt" || t === "Double" || t.startsWith("Decimal"))) {
-    return { type: "DOUBLE", check: "DOUBLE", dataType: "Double" };
+  const integer = (t: string) => t === "Integer" || t === "BigInt";
+  const scaleOf = (t: string) => /^Decimal\(\s*\d+\s*,\s*(\d+)\s*\)$/.exec(t)?.[1];
+  if (dataTypes.every(integer)) return { type: "BIGINT", check: "BIGINT", dataType: "BigInt" };
+  // decimals (and integers) keep exact digits in the widest decimal of their largest scale
+  if (dataTypes.every((t) => integer(t) || scaleOf(t) !== undefined)) {
+    const type = `DECIMAL(38, ${Math.max(...dataTypes.map((t) => Number(scaleOf(t) ?? 0)))})`;
+    return { type, check: type, dataType: "Decimal" };
   }
+  if (dataTypes.every((t) => integer(t) || t === "Double" || scaleOf(t) !== undefined)) return { type: "DOUBLE", check: "DOUBLE", dataType: "Double" };
   return null;
 }
 
