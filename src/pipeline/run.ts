@@ -289,10 +289,11 @@ class RunContext {
       if (inputIsEmpty(recorded.input)) {
         // re-running an ingested batch changes nothing, and says so
         this.emit({ type: "log", runId: this.runId, level: "info", message: `nothing new to ingest (${describeInput(recorded.input)})` });
-        const cfg = recorded.config;
-        if (cfg.source.kind === "files" && !fs.existsSync(globBaseDirectory(cfg.source.glob))) {
+        const source = recorded.config.source;
+        const folder = source.kind === "files" ? globBaseDirectory(source.glob) : null;
+        if (folder !== null && !fs.existsSync(folder)) {
           // most likely a mistyped source.glob: said, not silently taken for an empty inbox
-          this.emit({ type: "log", runId: this.runId, level: "warn", message: `the folder of source.glob (${globBaseDirectory(cfg.source.glob)}) does not exist` });
+          this.emit({ type: "log", runId: this.runId, level: "warn", message: `the folder of source.glob (${folder}) does not exist` });
         }
         this.timings.total = Math.round(performance.now() - t0);
         if (!this.opts.dryRun) await this.setStatus("succeeded", null);

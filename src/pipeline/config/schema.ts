@@ -24,6 +24,12 @@ function isValidDecimal(t: string): boolean {
   return p >= 1 && p <= 38 && s >= 0 && s <= p;
 }
 
+/** The scale of a `Decimal(p,s)` data type; undefined for any other type. */
+export function decimalScale(dataType: string): number | undefined {
+  const m = decimalType.exec(dataType);
+  return m ? Number(m[2]) : undefined;
+}
+
 /** The engine's SQL type for a config data type. */
 export function sqlType(dataType: string): string {
   switch (dataType) {

@@ -4,7 +4,7 @@
 import path from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { CheckedConfigExpressions } from "../config/expr";
-import { sqlType, type PipelineConfig } from "../config/schema";
+import { decimalScale, sqlType, type PipelineConfig } from "../config/schema";
 import { execute, queryOne, queryRows, quoteIdent, quoteString, type Row } from "../engine/duckdb";
 import { PipelineError } from "../errors";
 import type { Layout } from "../layout";
@@ -148,17 +148,15 @@ const INTERNAL_COLUMNS = new Set([FILE_COLUMN, PRE_REASON, PRE_ORIGINAL]);
  * is marked for quarantine, not dropped. Rolling columns of several numeric types over one
  * column share the widest (BIGINT, a DECIMAL(38, s) for decimals, else DOUBLE). A column stays
  * text when the config reads it as text (a key, the delete flag, a String rolling column's
- * source), when its rolling columns' types
- * have nothing in common, or when an expression reading it does not bind to or evaluate on the cast
- * type (`length(code)`, `CASE WHEN x = 'N/A' THEN NULL ELSE x END`).
- * Returns the raw table's source columns after it.
+ * source), when its rolling columns' types have nothing in common, or when an expression reading
+ * it does not bind to or evaluate on the cast type (`length(code)`, `CASE WHEN x = 'N/A' …`).
  */
 export async function retypeCsvColumns(
   conn: DuckDBConnection,
   cfg: PipelineConfig,
   rawTable: string,
   exprs: CheckedConfigExpressions,
-): Promise<SourceColumn[]> {
+): Promise<void> {
   const raw = quoteIdent(rawTable);
   const cols = await sourceColumnsOf(conn, rawTable);
   const lower = (n: string) => n.toLowerCase();
@@ -217,7 +215,6 @@ export async function retypeCsvColumns(
     );
     await execute(conn, `ALTER TABLE ${raw} ALTER ${q} SET DATA TYPE ${type} USING TRY_CAST(${q} AS ${type})`);
   }
-  return sourceColumnsOf(conn, rawTable);
 }
 
 /**
@@ -228,14 +225,14 @@ function castOf(dataTypes: string[]): { type: string; check: string; dataType: s
   const [only] = dataTypes;
   if (dataTypes.length === 1 && only) return { type: only === "Integer" ? "BIGINT" : sqlType(only), check: sqlType(only), dataType: only };
   const integer = (t: string) => t === "Integer" || t === "BigInt";
-  const scaleOf = (t: string) => /^Decimal\(\s*\d+\s*,\s*(\d+)\s*\)$/.exec(t)?.[1];
+  const decimal = (t: string) => decimalScale(t) !== undefined;
   if (dataTypes.every(integer)) return { type: "BIGINT", check: "BIGINT", dataType: "BigInt" };
   // decimals (and integers) keep exact digits in the widest decimal of their largest scale
-  if (dataTypes.every((t) => integer(t) || scaleOf(t) !== undefined)) {
-    const type = `DECIMAL(38, ${Math.max(...dataTypes.map((t) => Number(scaleOf(t) ?? 0)))})`;
+  if (dataTypes.every((t) => integer(t) || decimal(t))) {
+    const type = `DECIMAL(38, ${Math.max(...dataTypes.map((t) => decimalScale(t) ?? 0))})`;
     return { type, check: type, dataType: "Decimal" };
   }
-  if (dataTypes.every((t) => integer(t) || t === "Double" || scaleOf(t) !== undefined)) return { type: "DOUBLE", check: "DOUBLE", dataType: "Double" };
+  if (dataTypes.every((t) => integer(t) || decimal(t) || t === "Double")) return { type: "DOUBLE", check: "DOUBLE", dataType: "Double" };
   return null;
 }
 
